@@ -1,0 +1,26 @@
+"""Boot: render the shell, install the dev hook, mark the app ready (or failed, visibly)."""
+import traceback
+
+from app.compat import js
+
+
+def set_state(state, message=None):
+    js.document.documentElement.dataset.appState = state
+    js.performance.mark(f"app-{state}")
+    if message:
+        from app.ui.dom import by_id, h
+        by_id("app").append(h("p", message, class_="boot-error", role="alert"))
+
+
+async def start():
+    try:
+        from app import devhooks
+        from app.ui.shell import render_shell
+
+        devhooks.install()
+        render_shell()
+    except Exception as exc:  # boot must end in a visible state, never a blank page
+        traceback.print_exc()
+        set_state("error", f"The app could not start: {exc!r}")
+        return
+    set_state("ready")

@@ -1,0 +1,1 @@
+"""DOM rendering. Text is always set as text, never parsed as HTML."""

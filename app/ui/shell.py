@@ -1,0 +1,25 @@
+"""The app shell: header and the three panels later features fill in."""
+from app.ui.dom import by_id, clear, h
+
+PANELS = (
+    ("todos", "To-dos", "Your to-do list will appear here."),
+    ("chat", "Assistant", "Chat with the on-device assistant here."),
+    ("models", "Models & storage", "Stored models, storage usage and quota appear here."),
+)
+
+
+def render_shell():
+    app = clear(by_id("app"))
+    app.removeAttribute("aria-busy")
+    app.append(
+        h("header", h("h1", "Offline To-do Assistant"),
+          h("p", "Python in your browser. Works with the network off."),
+          class_="app-header"),
+        h("main",
+          [h("section", h("h2", title, id=f"{key}-heading"),
+             h("div", h("p", text, class_="placeholder"), id=f"{key}-body"),
+             id=f"{key}-panel", class_="panel", aria_labelledby=f"{key}-heading")
+           for key, title, text in PANELS],
+          class_="app-main"),
+    )
+    return app

@@ -1,0 +1,42 @@
+"""Benchmark plumbing: every suite's JSON has environment, raw samples and targets."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tools.bench import report
+from tools.vendor import ROOT
+
+
+def test_report_table_and_json_shape(tmp_path):
+    result = report.Result(
+        suite="demo", columns=["what", "ms"], rows=[["a", 1.5]], samples={"a": [1.0, 2.0]},
+        targets=[report.Target("speed", 1.5, "ms", "<= 2", True)],
+        environment=report.environment("Chromium 1"))
+    text = report.format_table(result)
+    assert "== bench demo ==" in text and "MET" in text
+    report.write_json(result, tmp_path / "r.json")
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert set(data["environment"]) >= {"browser", "cpu_count", "date"}
+    assert data["targets"][0] == {"name": "speed", "value": 1.5, "unit": "ms",
+                                  "target": "<= 2", "met": True}
+
+
+def test_summary_statistics():
+    assert report.summary([3, 1, 2]) == {"median": 2, "min": 1, "max": 3, "n": 3}
+    assert report.summary([])["median"] is None
+
+
+@pytest.mark.browser
+def test_startup_suite_runs_headless_from_the_cli(site_dir, tmp_path):
+    out = tmp_path / "s.json"
+    result = subprocess.run([sys.executable, "build.py", "bench", "startup", "--runs", "1",
+                             "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cold boot to ready" in result.stdout
+    data = json.loads(out.read_text())
+    assert len(data["samples"]["app"]) == 1 and len(data["samples"]["bare-pyodide"]) == 1
+    assert data["targets"][0]["name"].startswith("app overhead")
+    assert data["environment"]["browser"] != "unknown"

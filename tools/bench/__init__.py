@@ -1,0 +1,26 @@
+"""Headless benchmark suites: `python3 build.py bench SUITE [--json PATH] [--runs N]`.
+
+A suite is a module here with `run(runs) -> report.Result`. This package prints its table
+and writes the JSON every suite shares (environment, raw samples, targets).
+"""
+import importlib
+import pkgutil
+
+from tools.bench import report
+
+
+def suites():
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "report")
+
+
+def run_suite(name, runs=5, json_path=None):
+    if name not in suites():
+        print(f"unknown suite {name!r}; available: {', '.join(suites())}")
+        return 2
+    module = importlib.import_module(f"tools.bench.{name}")
+    result = module.run(runs=runs)
+    print(report.format_table(result))
+    if json_path:
+        report.write_json(result, json_path)
+        print(f"wrote {json_path}")
+    return 0
