@@ -1,0 +1,132 @@
+"""The one storage interface. Every store (Cache API, OPFS, IndexedDB, File System Access)
+implements it; downloads, engines and the UI only ever talk to it.
+
+Contract (every implementation keeps all of it):
+- Bytes stay in JS. Writes take JS `Uint8Array`s (Python `bytes` are accepted for small
+  data and tests); reads hand back a JS `Blob`/`File` or a `ReadableStream`, never a Python
+  copy of a model.
+- An entry is *complete* only after `Partial.commit()`; `list()`, `exists()`, `read()` see
+  complete entries only. Partial data is never listed as a model, and it survives reloads
+  so a download can resume (`begin()` on an existing partial reopens it).
+- Memory is bounded: nothing buffers a whole file, whatever its size.
+- Failures raise `StoreError` subclasses with a message a user can read; a failed write
+  leaves no complete-looking entry.
+
+Keys are stable strings such as "smollm2-135m-instruct-q4_1/SmolLM2-135M-Instruct.Q4_1.gguf".
+"""
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+
+class StoreError(Exception):
+    """Base of every storage failure; str() is a message fit for the user."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class QuotaExceeded(StoreError):
+    pass
+
+
+class PermissionDenied(StoreError):
+    """A File System Access permission that is missing or was revoked."""
+
+
+class Changed(StoreError):
+    """The file behind an entry changed (e.g. a user's file on disk was modified)."""
+
+
+@dataclass
+class EntryInfo:
+    key: str
+    size: int
+    complete: bool = True
+    meta: dict = field(default_factory=dict)   # e.g. {"sha256": ..., "etag": ..., "url": ...}
+
+
+class Partial(ABC):
+    """A resumable, not-yet-visible entry of known size. Chunks may arrive in any order."""
+
+    key: str
+    size: int
+
+    @abstractmethod
+    async def write_at(self, offset, data):
+        """Write `data` (JS Uint8Array or bytes) at byte `offset`."""
+
+    @abstractmethod
+    async def done_ranges(self):
+        """Persisted [(start, end_exclusive), ...] already written: what a resume can skip."""
+
+    @abstractmethod
+    async def mark_done(self, start, end):
+        """Record [start, end) as written, durably (after the bytes themselves are durable)."""
+
+    @abstractmethod
+    async def stream(self):
+        """A JS ReadableStream over the bytes written so far, in order (for verification)."""
+
+    @abstractmethod
+    async def commit(self, meta=None):
+        """Make the entry complete and visible; `meta` is kept with it (sha256, etag, ...)."""
+
+    @abstractmethod
+    async def abort(self):
+        """Discard the partial data entirely."""
+
+
+class Store(ABC):
+    kind = ""            # "cache" | "opfs" | "idb" | "fsa"
+    label = ""           # shown in the UI
+    read_only = False
+
+    @abstractmethod
+    async def begin(self, key, size, meta=None):
+        """Create, or reopen for resume, the partial entry `key` of `size` bytes -> Partial.
+        A partial whose size or meta (e.g. etag) differs from the request is discarded first."""
+
+    async def write(self, key, chunks, size, meta=None):
+        """Store a stream of chunks (async iterable of Uint8Array/bytes) in order -> EntryInfo."""
+        partial = await self.begin(key, size, meta)
+        offset = 0
+        try:
+            async for chunk in chunks:
+                await partial.write_at(offset, chunk)
+                offset += chunk.length if hasattr(chunk, "length") else len(chunk)
+            if offset != size:
+                raise StoreError(f"{key}: wrote {offset} bytes, expected {size}")
+            await partial.mark_done(0, size)
+            await partial.commit(meta)
+        except BaseException:
+            await partial.abort()
+            raise
+        return EntryInfo(key, size, True, dict(meta or {}))
+
+    @abstractmethod
+    async def read(self, key):
+        """JS Blob (or File) of a complete entry; raises NotFound."""
+
+    async def stream(self, key):
+        """JS ReadableStream of a complete entry (what MediaPipe's stream reader wants)."""
+        return (await self.read(key)).stream()
+
+    @abstractmethod
+    async def info(self, key):
+        """EntryInfo of a complete entry, or None."""
+
+    async def exists(self, key):
+        return await self.info(key) is not None
+
+    @abstractmethod
+    async def list(self):
+        """[EntryInfo] of complete entries only."""
+
+    @abstractmethod
+    async def partials(self):
+        """[EntryInfo(complete=False)] of resumable partial entries."""
+
+    @abstractmethod
+    async def delete(self, key):
+        """Remove a complete or partial entry (no error if absent)."""
