@@ -98,15 +98,19 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def do_HEAD(self):
         self.send_file(head=True)
 
+    def allowed_roots(self):
+        """The site folder and the targets of its top-level symlinks (wasm/, models/)."""
+        site = Path(self.directory)
+        return [site.resolve(), *(p.resolve() for p in site.iterdir() if p.is_symlink())]
+
     def resolve(self):
-        """Map the URL to a file inside the site root (symlinks into the repo are allowed)."""
+        """Map the URL to a file inside the site (or a folder it links to); None if not."""
         url_path = self.path.split("?", 1)[0].split("#", 1)[0]
         local = Path(self.translate_path(url_path))
         if local.is_dir():
             local = local / "index.html"
         real = local.resolve()
-        allowed = Path(self.directory).resolve().parent
-        if not real.is_relative_to(allowed) or not real.is_file():
+        if not real.is_file() or not any(real.is_relative_to(r) for r in self.allowed_roots()):
             return url_path, None
         return url_path, real
 

@@ -12,13 +12,22 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from tools import pins
-from tools.vendor import ROOT, log
+from tools import icons, pins
+from tools.vendor import CACHE, ROOT, log, sha256_file
 
 SITE = ROOT / "site"
 STATIC = ROOT / "static"
 APP = ROOT / "app"
 LINKED = ("wasm", "models")
+SW_MARKER = "/*@PRECACHE_MANIFEST@*/"
+# HTML entry points: network-first in the service worker (so updates are seen when online).
+ENTRY_POINTS = ("", "index.html")
+# Runtimes precached at install: what Python needs to boot. The first visit waits for them,
+# then boots from the cache, so nothing is downloaded twice.
+BOOT_RUNTIMES = ("pyodide", "@pyscript/core")
+# Warmed in the background once the app is ready: what the embedded model needs offline.
+WARM_RUNTIMES = ("@wllama/wllama",)
+# Everything else (MediaPipe, web-llm: ~85 MB) is cached by the worker on first use.
 
 
 def pyodide_dir():
@@ -62,18 +71,53 @@ def assemble():
     bundle_name, data = app_bundle()
     (SITE / bundle_name).write_bytes(data)
     (SITE / "pyscript.json").write_text(json.dumps(pyscript_config(bundle_name), indent=2))
-    log(f"site: assembled ({bundle_name})")
+    icons.write_icons(SITE / "icons", CACHE / "icons")
+    version = write_service_worker()
+    log(f"site: assembled ({bundle_name}, service worker {version})")
     return bundle_name
+
+
+def _runtime_files(packages, site_dir):
+    folders = tuple(f"wasm/{a.target}/" for a in pins.NPM_ASSETS if a.package in packages)
+    return [p for p in site_files(site_dir) if p.startswith(folders)]
+
+
+def precache_paths(site_dir=SITE):
+    """Site-relative paths the service worker caches at install (boot-critical)."""
+    shell = [p for p in site_files(site_dir) if not p.startswith(LINKED) and p != "sw.js"
+             and not p.startswith(("bench/", "js/bench-"))]
+    return sorted([*shell, *_runtime_files(BOOT_RUNTIMES, site_dir), "models/catalog.json"])
+
+
+def warm_paths(site_dir=SITE):
+    return sorted(_runtime_files(WARM_RUNTIMES, site_dir))
+
+
+def write_service_worker(site_dir=SITE):
+    """Inject {path: sha256} of every cached file into sw.js: any asset change changes the
+    worker's bytes, which is what makes the browser install an update."""
+    hashes = lambda paths: {p: sha256_file(site_dir / p)[:16] for p in paths}  # noqa: E731
+    precache, warm = hashes(precache_paths(site_dir)), hashes(warm_paths(site_dir))
+    version = hashlib.sha256(json.dumps([precache, warm], sort_keys=True).encode()).hexdigest()[:12]
+    manifest = {"version": version, "precache": precache, "warm": warm,
+                "entryPoints": list(ENTRY_POINTS)}
+    source = (STATIC / "sw.js").read_text()
+    if SW_MARKER not in source:
+        raise RuntimeError("static/sw.js lost its manifest marker")
+    line = next(ln for ln in source.splitlines() if SW_MARKER in ln)
+    source = source.replace(line, f"const MANIFEST = {json.dumps(manifest)};")
+    (site_dir / "sw.js").write_text(source)
+    return version
 
 
 def is_built():
     return (SITE / "pyscript.json").exists() and all((SITE / n).exists() for n in LINKED)
 
 
-def site_files():
+def site_files(site_dir=SITE):
     """Every servable file (following the symlinks), as URL paths relative to the site root."""
-    for dirpath, _dirs, files in os.walk(SITE, followlinks=True):
+    for dirpath, _dirs, files in os.walk(site_dir, followlinks=True):
         for name in files:
             if name.startswith(".") or name.endswith((".partial", ".sha256")):
                 continue
-            yield (Path(dirpath) / name).relative_to(SITE).as_posix()
+            yield (Path(dirpath) / name).relative_to(site_dir).as_posix()

@@ -1,7 +1,11 @@
-// Boot watchdog. Python sets data-app-state="ready" itself once it has rendered; this file only
-// reports failures Python cannot report (a runtime that fails to download, a crash before
+// Boot: register the service worker (first visit: wait until it controls the page), then
+// start PyScript. Also the boot watchdog: Python sets data-app-state="ready" itself once it
+// has rendered; this file only reports failures Python cannot report (a runtime that fails to download, a crash before
 // app.main runs) by setting data-app-state="error" with a visible message.
+import { registerServiceWorker, warmWhenReady } from "./sw-register.js";
+
 const root = document.documentElement;
+const PYSCRIPT = "../wasm/pyscript@0.7.31/core.js";
 const BOOT_TIMEOUT_MS = 120_000;
 
 export function fail(message) {
@@ -51,3 +55,14 @@ WebAssembly.instantiateStreaming = async function (source, imports) {
   return instantiateStreaming.call(this, response, imports);
 };
 setTimeout(() => fail(`Python did not start within ${BOOT_TIMEOUT_MS / 1000} s`), BOOT_TIMEOUT_MS);
+
+performance.mark("sw-start");
+const workerState = await registerServiceWorker();
+performance.mark("sw-ready");
+root.dataset.serviceWorker = workerState;
+warmWhenReady(root);
+try {
+  await import(PYSCRIPT);
+} catch (err) {
+  fail(`could not load PyScript: ${err.message ?? err}`);
+}

@@ -35,8 +35,10 @@ def test_startup_suite_runs_headless_from_the_cli(site_dir, tmp_path):
                              "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "cold boot to ready" in result.stdout
+    assert "offline relaunch: app ready" in result.stdout
     data = json.loads(out.read_text())
-    assert len(data["samples"]["app"]) == 1 and len(data["samples"]["bare-pyodide"]) == 1
-    assert data["targets"][0]["name"].startswith("app overhead")
+    assert {k: len(v) for k, v in data["samples"].items()} == {
+        "cold_app": 1, "cold_bare_pyodide": 1, "offline_relaunch": 1}
+    assert [t["name"] for t in data["targets"]] == [
+        "app overhead over bare Pyodide boot", "offline cold start in a relaunched browser"]
     assert data["environment"]["browser"] != "unknown"

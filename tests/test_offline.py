@@ -1,0 +1,139 @@
+"""Offline PWA: the service worker, updates, installability, and the app with no network.
+
+The honest offline test (FIELD_NOTES): load once, stop the HTTP server, relaunch the browser
+on the same profile. page.route cannot see what a service worker answers, so nothing here
+relies on it.
+"""
+import shutil
+
+import pytest
+
+from tests.conftest import READY, BOOT_TIMEOUT_MS, RequestGuard, wait_for_boot
+from tools import site
+from tools.browser import launch_persistent
+from tools.devserver import serve_in_thread
+
+pytestmark = pytest.mark.browser
+
+
+def copy_site(dest):
+    """A private copy of the built site (linking the big folders) that a test may change."""
+    shutil.copytree(site.SITE, dest, symlinks=True)
+    for name in site.LINKED:
+        (dest / name).unlink()
+        (dest / name).symlink_to((site.SITE / name).resolve(), target_is_directory=True)
+    return dest
+
+
+@pytest.fixture
+def private_site(site_dir, tmp_path):
+    served = copy_site(tmp_path / "site")
+    httpd, base = serve_in_thread(served)
+    yield served, base, httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def boot(page, url):
+    page.goto(url)
+    assert wait_for_boot(page) == "ready", page.inner_text("body")
+
+
+def persistent(playwright_instance, profile):
+    ctx = launch_persistent(playwright_instance, profile)
+    guard = RequestGuard()
+    guard.attach(ctx)
+    ctx.guard = guard
+    return ctx, (ctx.pages[0] if ctx.pages else ctx.new_page())
+
+
+def test_first_visit_is_claimed_before_python_boots(browser, private_site):
+    _site, base, _ = private_site
+    ctx = browser.new_context()
+    try:
+        page = ctx.new_page()
+        boot(page, base + "/")
+        assert page.evaluate("document.documentElement.dataset.serviceWorker") == "claimed"
+        # Pyodide's wasm went through the worker (workerStart > 0), i.e. came from its cache.
+        assert page.evaluate("""performance.getEntriesByType('resource')
+            .filter(e => e.name.endsWith('pyodide.asm.wasm'))
+            .every(e => e.workerStart > 0)""")
+        assert page.evaluate("navigator.serviceWorker.controller !== null")
+    finally:
+        ctx.close()
+
+
+def test_app_boots_offline_after_one_visit(playwright_instance, private_site, tmp_path):
+    _site, base, httpd = private_site
+    profile = tmp_path / "profile"
+    ctx, page = persistent(playwright_instance, profile)
+    boot(page, base + "/")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    ctx.close()
+    httpd.shutdown()
+    httpd.server_close()   # the network is gone: nothing answers on that port any more
+
+    ctx, page = persistent(playwright_instance, profile)
+    try:
+        boot(page, base + "/")
+        assert page.evaluate("crossOriginIsolated") is True   # headers added by the worker
+        assert page.get_by_role("region", name="To-dos").is_visible()
+        # A byte range of a cached runtime file is answered by the worker (206), offline.
+        got = page.evaluate("""fetch('./wasm/pyodide@314.0.7/pyodide.asm.wasm',
+                                     {headers: {Range: 'bytes=0-3'}})
+            .then(async r => [r.status, r.headers.get('Content-Range'),
+                              Array.from(new Uint8Array(await r.arrayBuffer()))])""")
+        assert got[0] == 206 and got[1].startswith("bytes 0-3/")
+        assert got[2] == [0, 97, 115, 109]   # "\\0asm"
+        assert ctx.guard.blocked == []
+    finally:
+        ctx.close()
+
+
+def test_update_is_offered_applied_and_old_caches_removed(browser, private_site):
+    served, base, _ = private_site
+    ctx = browser.new_context()
+    try:
+        page = ctx.new_page()
+        boot(page, base + "/")
+        old = page.evaluate("caches.keys()")
+        assert len([c for c in old if c.startswith("shell-")]) == 1
+
+        # Change an asset and rebuild the worker manifest: a new worker version.
+        css = served / "css" / "app.css"
+        css.write_text(css.read_text() + "\n.changed-by-test { color: red; }\n")
+        site.write_service_worker(served)
+
+        page.reload()
+        wait_for_boot(page)
+        banner = page.get_by_role("status").filter(has_text="Update available")
+        banner.wait_for(timeout=BOOT_TIMEOUT_MS)
+        with page.expect_navigation(timeout=BOOT_TIMEOUT_MS):
+            banner.get_by_role("button", name="Reload").click()
+        assert wait_for_boot(page) == "ready"
+        page.wait_for_function("""caches.keys().then(k =>
+            k.filter(n => n.startsWith('shell-')).length === 1)""")
+        new = page.evaluate("caches.keys()")
+        assert not set(c for c in old if c.startswith("shell-")) & set(new)
+        assert "changed-by-test" in page.evaluate(
+            "fetch('./css/app.css').then(r => r.text())")
+        assert page.get_by_role("status").filter(has_text="Update available").count() == 0
+    finally:
+        ctx.close()
+
+
+def test_installable(playwright_instance, server, tmp_path):
+    # Installability is never judged in incognito, hence a real (persistent) profile.
+    ctx, page = persistent(playwright_instance, tmp_path / "profile")
+    try:
+        boot(page, server + "/")
+        cdp = ctx.new_cdp_session(page)
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        assert errors == []
+        manifest = page.evaluate("fetch('./manifest.webmanifest').then(r => r.json())")
+        assert manifest["display"] == "standalone"
+        sizes = {(i["sizes"], i.get("purpose", "any")) for i in manifest["icons"]}
+        assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+        assert ctx.guard.blocked == []
+    finally:
+        ctx.close()
