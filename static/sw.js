@@ -6,6 +6,8 @@ const MANIFEST = /*@PRECACHE_MANIFEST@*/ { version: "dev", precache: {}, warm: {
 // is ready (the page asks), so the first boot never waits for it.
 const CACHED = { ...MANIFEST.precache, ...MANIFEST.warm };
 
+importScripts("./js/sw-models.js");   // storedModelResponse(url, scope)
+
 const SHELL_PREFIX = "shell-";
 const SHELL_CACHE = SHELL_PREFIX + MANIFEST.version;
 // Immutable runtime files (versioned URLs) that are not precached are kept here on first use.
@@ -137,25 +139,10 @@ async function runtimeFile(event) {
 // Model files: served from the app's model store when a complete entry is there, so every
 // runtime's own fetches work offline. Partial entries are never served.
 async function modelFile(request) {
-  const stored = await lookupModel(new URL(request.url));
+  const stored = await storedModelResponse(new URL(request.url), SCOPE);
   if (stored) return isolated(await withRange(request, stored));
   return isolated(await fetch(request));
 }
-
-async function lookupModel(url) {
-  for (const lookup of MODEL_LOOKUPS) {
-    try {
-      const response = await lookup(url);
-      if (response) return response;
-    } catch (err) {
-      console.warn("model lookup failed", err);
-    }
-  }
-  return null;
-}
-
-// Each store's lookup returns a Response of a complete entry for the URL, or null.
-const MODEL_LOOKUPS = [];
 
 // ---------------------------------------------------------------- helpers
 

@@ -1,0 +1,82 @@
+// Service-worker side of the model stores: find a *complete* stored model file for a URL of
+// the catalog and answer with it, so runtimes' own fetches of model URLs work offline.
+// The layouts are the ones app/storage/*_store.py write; partial data lives in separate
+// caches / folders / object stores, so it can never be served from here.
+// (Classic script, loaded by sw.js with importScripts.)
+
+// Python's urllib.parse.quote(key, safe=""): the stores name entries this way.
+function storeName(key) {
+  return encodeURIComponent(key).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+async function catalogKey(url, scope) {
+  const cached = await caches.match(new URL("models/catalog.json", scope).href, { ignoreSearch: true });
+  const catalog = await (cached ?? await fetch(new URL("models/catalog.json", scope))).json();
+  for (const model of catalog.models ?? []) {
+    for (const file of model.files ?? []) {
+      if (new URL(file.url, scope).pathname === url.pathname) return `${model.id}/${file.name}`;
+    }
+  }
+  return null;
+}
+
+const modelStoreLookups = {
+  async cache(key) {
+    const cache = await caches.open("model-store");
+    return (await cache.match(`${self.location.origin}/model-store/model/${storeName(key)}`)) ?? null;
+  },
+
+  async opfs(key) {
+    if (!navigator.storage?.getDirectory) return null;
+    try {
+      let dir = await navigator.storage.getDirectory();
+      for (const name of ["model-store", "complete"]) dir = await dir.getDirectoryHandle(name);
+      const file = await (await dir.getFileHandle(storeName(key))).getFile();
+      return new Response(file, { headers: { "Content-Type": "application/octet-stream", "Content-Length": String(file.size) } });
+    } catch (err) {
+      if (err.name === "NotFoundError" || err.name === "TypeMismatchError") return null;
+      throw err;
+    }
+  },
+
+  async idb(key) {
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open("model-store");
+      // Never create the database from here: only the app's store does that.
+      req.onupgradeneeded = () => { req.transaction.abort(); };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => resolve(null);
+      req.onblocked = () => reject(new Error("model-store database is blocked"));
+    });
+    if (!db) return null;
+    try {
+      if (!db.objectStoreNames.contains("models")) return null;
+      const tx = db.transaction(["models", "chunks"], "readonly");
+      const done = (req) => new Promise((resolve, reject) => { req.onsuccess = () => resolve(req.result); req.onerror = () => reject(req.error); });
+      const record = await done(tx.objectStore("models").get(key));
+      if (!record) return null;
+      const range = IDBKeyRange.bound([record.gen, 0], [record.gen, Infinity]);
+      const chunks = await done(tx.objectStore("chunks").getAll(range));   // ordered by offset
+      const blob = new Blob(chunks, { type: "application/octet-stream" });
+      if (blob.size !== Number(record.size)) return null;   // damaged: never serve it
+      return new Response(blob, { headers: { "Content-Type": "application/octet-stream", "Content-Length": String(blob.size) } });
+    } finally {
+      db.close();
+    }
+  },
+};
+
+// The Response of a complete stored file for this URL, from whichever store has it, or null.
+async function storedModelResponse(url, scope) {
+  const key = await catalogKey(url, scope);
+  if (!key) return null;
+  for (const [kind, lookup] of Object.entries(modelStoreLookups)) {
+    try {
+      const response = await lookup(key);
+      if (response) return response;
+    } catch (err) {
+      console.warn(`model store ${kind}: lookup of ${key} failed`, err);
+    }
+  }
+  return null;
+}
