@@ -32,8 +32,7 @@ def server(site_dir):
     from tools.devserver import serve_in_thread
     httpd, base_url = serve_in_thread(site_dir)
     yield base_url
-    httpd.shutdown()
-    httpd.server_close()
+    httpd.stop()
 
 
 @pytest.fixture(scope="session")

@@ -30,8 +30,7 @@ def private_site(site_dir, tmp_path):
     served = copy_site(tmp_path / "site")
     httpd, base = serve_in_thread(served)
     yield served, base, httpd
-    httpd.shutdown()
-    httpd.server_close()
+    httpd.stop()
 
 
 def boot(page, url):
@@ -70,8 +69,7 @@ def test_app_boots_offline_after_one_visit(playwright_instance, private_site, tm
     boot(page, base + "/")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     ctx.close()
-    httpd.shutdown()
-    httpd.server_close()   # the network is gone: nothing answers on that port any more
+    httpd.stop()   # the network is gone: nothing answers on that port any more
 
     ctx, page = persistent(playwright_instance, profile)
     try:
@@ -134,6 +132,67 @@ def test_installable(playwright_instance, server, tmp_path):
         assert manifest["display"] == "standalone"
         sizes = {(i["sizes"], i.get("purpose", "any")) for i in manifest["icons"]}
         assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+        assert ctx.guard.blocked == []
+    finally:
+        ctx.close()
+
+
+STORE_FROM_URL = """
+from js import fetch
+from app.storage.registry import get_store
+
+async def copy_into(kind, url, key, size):
+    reader = (await fetch(url)).body.getReader()
+    async def chunks():
+        while True:
+            step = await reader.read()
+            if step.done:
+                break
+            yield step.value
+    await get_store(kind).write(key, chunks(), size)
+"""
+
+# cache: "no-store" keeps the browser's HTTP cache out of it (model URLs are immutable).
+RANGE_JS = """([url, range]) => fetch(url, {headers: {Range: range}, cache: 'no-store'}).then(
+    async r => [r.status, Array.from(new Uint8Array(await r.arrayBuffer()))],
+    e => ['failed', String(e)])"""
+
+
+def test_worker_serves_complete_stored_models_offline_never_partials(
+        playwright_instance, private_site, tmp_path):
+    from tests.conftest import run_py
+    from tools.vendor import ROOT, embedded_models
+
+    _site, base, httpd = private_site
+    model = embedded_models()[0]
+    file = model["files"][0]
+    key, url = f"{model['id']}/{file['name']}", base + "/" + file["url"]
+    with open(ROOT / file["url"], "rb") as f:
+        f.seek(1_000_000)
+        expected = list(f.read(16))
+
+    ctx, page = persistent(playwright_instance, tmp_path / "profile")
+    try:
+        boot(page, base + "/")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        run_py(page, STORE_FROM_URL)
+        for kind in ("cache", "opfs", "idb"):
+            run_py(page, f"await copy_into({kind!r}, {url!r}, {key!r}, {file['size']})")
+        httpd.stop()   # from here on only the service worker can answer
+
+        for kind in ("cache", "opfs", "idb"):
+            status, body = page.evaluate(RANGE_JS, [url, "bytes=1000000-1000015"])
+            assert (status, body) == (206, expected), kind
+            run_py(page, f"await get_store({kind!r}).delete({key!r})")
+        # Partial entries under the same key, in every store, are never served.
+        for kind in ("cache", "opfs", "idb"):
+            run_py(page, f"""
+p = await get_store({kind!r}).begin({key!r}, {file['size']})
+await p.write_at(0, b'GGUF' * 1024)
+await p.mark_done(0, 4096)
+""")
+        status, _ = page.evaluate(RANGE_JS, [url, "bytes=0-3"])
+        assert status != 206
         assert ctx.guard.blocked == []
     finally:
         ctx.close()

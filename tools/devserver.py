@@ -7,6 +7,7 @@ import email.utils
 import mimetypes
 import os
 import re
+import socket
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -189,13 +190,42 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._open = set()
+        self._lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        with self._lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def stop(self):
+        """Stop for real: no new connections, and the keep-alive ones a browser still holds
+        are cut too (otherwise a "stopped" server keeps answering on them)."""
+        self.shutdown()
+        self.server_close()
+        with self._lock:
+            live, self._open = list(self._open), set()
+        for sock in live:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
 
 def make_server(site_dir, port=0, host="127.0.0.1", handler=SiteHandler):
     return Server((host, port), partial(handler, directory=os.fspath(site_dir)))
 
 
 def serve_in_thread(site_dir, port=0, handler=SiteHandler):
-    """Start a server on a background thread; returns (server, base_url). Call server.shutdown()."""
+    """Start a server on a background thread; returns (server, base_url). Call server.stop()."""
     server = make_server(site_dir, port, handler=handler)
     threading.Thread(target=server.serve_forever, daemon=True, name="devserver").start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"

@@ -51,8 +51,7 @@ def offline_relaunches(playwright, base, server, runs):
         boot_marks(page, base + "/")
         page.wait_for_function("navigator.serviceWorker.controller !== null")
         ctx.close()
-        server.shutdown()
-        server.server_close()
+        server.stop()
         samples = []
         for i in range(runs):
             ctx = launch_persistent(playwright, profile)
@@ -85,7 +84,7 @@ def run(runs=5):
                     print(f"  run {i + 1}/{runs} {name}: {marks['app-ready']:.0f} ms", flush=True)
             offline = offline_relaunches(p, base, server, runs)
     finally:
-        server.shutdown()
+        server.stop()
     ready = lambda samples: [s["app-ready"] for s in samples]  # noqa: E731
     app_ms, bare_ms = summary(ready(cold["app"]))["median"], summary(ready(cold["bare-pyodide"]))["median"]
     offline_ms = summary(ready(offline))["median"]
