@@ -21,9 +21,22 @@ async function catalogKey(url, scope) {
 }
 
 const modelStoreLookups = {
+  // An index {size, gen, segments: [[offset, length, start, end]...]} under /model/<name>,
+  // pieces under /piece/<name>/<gen>?at=<offset> (Chromium caps one entry below 256 MiB).
   async cache(key) {
     const cache = await caches.open("model-store");
-    return (await cache.match(`${self.location.origin}/model-store/model/${storeName(key)}`)) ?? null;
+    const base = `${self.location.origin}/model-store`;
+    const indexResponse = await cache.match(`${base}/model/${storeName(key)}`);
+    if (!indexResponse) return null;
+    const index = await indexResponse.json();
+    const parts = [];
+    for (const [offset, length, start, end] of index.segments) {
+      const piece = await cache.match(`${base}/piece/${storeName(key)}/${index.gen}?at=${offset}`);
+      if (!piece) return null;   // damaged: never serve it
+      const blob = await piece.blob();
+      parts.push(start === 0 && end === length ? blob : blob.slice(start, end));
+    }
+    return completeResponse(new Blob(parts), index.size);
   },
 
   async opfs(key) {
@@ -32,7 +45,7 @@ const modelStoreLookups = {
       let dir = await navigator.storage.getDirectory();
       for (const name of ["model-store", "complete"]) dir = await dir.getDirectoryHandle(name);
       const file = await (await dir.getFileHandle(storeName(key))).getFile();
-      return new Response(file, { headers: { "Content-Type": "application/octet-stream", "Content-Length": String(file.size) } });
+      return completeResponse(file, file.size);
     } catch (err) {
       if (err.name === "NotFoundError" || err.name === "TypeMismatchError") return null;
       throw err;
@@ -57,14 +70,20 @@ const modelStoreLookups = {
       if (!record) return null;
       const range = IDBKeyRange.bound([record.gen, 0], [record.gen, Infinity]);
       const chunks = await done(tx.objectStore("chunks").getAll(range));   // ordered by offset
-      const blob = new Blob(chunks, { type: "application/octet-stream" });
-      if (blob.size !== Number(record.size)) return null;   // damaged: never serve it
-      return new Response(blob, { headers: { "Content-Type": "application/octet-stream", "Content-Length": String(blob.size) } });
+      return completeResponse(new Blob(chunks), Number(record.size));
     } finally {
       db.close();
     }
   },
 };
+
+// A stored file whose size is not the recorded one is damaged: it is never served.
+function completeResponse(blob, size) {
+  if (blob.size !== size) return null;
+  return new Response(blob, {
+    headers: { "Content-Type": "application/octet-stream", "Content-Length": String(size) },
+  });
+}
 
 // The Response of a complete stored file for this URL, from whichever store has it, or null.
 async function storedModelResponse(url, scope) {
