@@ -130,3 +130,8 @@ class Store(ABC):
     @abstractmethod
     async def delete(self, key):
         """Remove a complete or partial entry (no error if absent)."""
+
+    async def settle(self):
+        """Bring the browser's usage accounting for this store up to date before an
+        `estimate()` (the Cache API reports a deleted entry that was still being read until
+        its next write); a no-op for most stores."""

@@ -119,6 +119,21 @@ class FsaStore(Store):
                           f"-> {int(file.size)} bytes). Use the new version or pick it again.")
         return file
 
+    async def status(self, key):
+        """"ok", "prompt"/"denied" (access to ask for), "changed" or "missing" (for the panel)."""
+        permission = await self.permission(key)
+        if permission != "granted" or key in self.session:
+            return "ok" if permission == "granted" else permission
+        try:
+            await self.read(key)
+        except Changed:
+            return "changed"
+        except NotFound:
+            return "missing"
+        except StoreError:
+            return "denied"
+        return "ok"
+
     async def accept_change(self, key):
         """Take the file as it is now on disk."""
         rec = await self._record(key)

@@ -1,0 +1,207 @@
+"""The Models & storage panel: every stored model per store with its size and a delete button,
+persistent-storage state, usage and quota, the default store, and files picked from disk.
+
+`render()` draws the frame at once (boot stays fast) and fills it asynchronously; the body
+carries data-state="loading" | "ready" so tests and users can tell. One delegated click
+listener serves every button, so re-rendering never leaks callbacks.
+"""
+import asyncio
+
+from app.compat import create_proxy
+from app.ui.dom import by_id, clear, h
+
+UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB")
+
+
+def fmt_bytes(n):
+    if n is None:
+        return "unknown"
+    value, unit = float(n), 0
+    while value >= 1024 and unit < len(UNITS) - 1:
+        value, unit = value / 1024, unit + 1
+    return f"{int(value)} bytes" if unit == 0 else f"{value:,.1f} {UNITS[unit]}"
+
+
+def persist_text(state):
+    if state.get("persisted"):
+        return "Persistent storage: granted. Models stay until you delete them."
+    if state.get("last_request") == "denied":
+        return ("Persistent storage: denied by the browser. It may clear stored models when "
+                "the disk runs low.")
+    return "Persistent storage: not requested yet (asked when the first model is saved)."
+
+
+def usage_text(state):
+    usage, quota = state.get("usage"), state.get("quota")
+    if usage is None or not quota:
+        return "Storage usage: unknown in this browser."
+    return f"Storage used: {fmt_bytes(usage)} of {fmt_bytes(quota)} ({usage / quota:.1%})."
+
+
+class StoragePanel:
+    def __init__(self, body):
+        self.body = body
+        self._tasks = set()
+        self.usage = h("p", "Checking storage…", class_="storage-usage", role="status")
+        self.persist = h("p", "", class_="storage-persist")
+        self.persist_button = h("button", "Request persistent storage", type="button",
+                                data_action="persist", hidden=True)
+        self.error = h("p", "", class_="storage-error", role="alert", hidden=True)
+        self.default_select = h("select", id="default-store", data_action="default")
+        self.stores = h("div", class_="storage-stores")
+        self.file_input = h("input", type="file", hidden=True, aria_label="Model file from disk",
+                            accept=".bin,.gguf,.task,.litertlm,.onnx")
+        self._click = create_proxy(self._on_click)
+        self._change = create_proxy(self._on_change)
+        body.addEventListener("click", self._click)
+        body.addEventListener("change", self._change)
+
+    def frame(self):
+        clear(self.body).append(
+            self.usage,
+            h("p", self.persist, self.persist_button),
+            h("p", h("label", "Save new models in ", self.default_select, for_="default-store")),
+            self.error,
+            self.stores,
+            self.file_input,
+        )
+        self.body.dataset.state = "loading"
+
+    # -- events (one delegated listener each) -------------------------------------------
+    def _spawn(self, coro):
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_click(self, event):
+        button = event.target.closest("button[data-action]")
+        if button is None:
+            return
+        action, kind, key = button.dataset.action, button.dataset.store, button.dataset.key
+        self._spawn(self._act(action, kind, key))
+
+    def _on_change(self, event):
+        target = event.target
+        if target == self.default_select:
+            self._spawn(self._act("default", target.value, None))
+        elif target == self.file_input and target.files.length:
+            from app.storage.registry import get_store
+            get_store("fsa").add_file(target.files.item(0))
+            target.value = ""
+            self._spawn(self.refresh())
+
+    async def _act(self, action, kind, key):
+        from app.storage import quota
+        from app.storage.registry import get_store, set_default_kind
+        try:
+            self.show_error(None)
+            if action == "delete":
+                await get_store(kind).delete(key)
+            elif action == "persist":
+                await quota.request_persist()
+            elif action == "default":
+                await set_default_kind(kind)
+            elif action == "allow":
+                await get_store("fsa").allow(key)
+            elif action == "accept":
+                await get_store("fsa").accept_change(key)
+            elif action == "pick":
+                from app.storage.fsa_store import has_picker
+                if not has_picker():      # no File System Access: a file for this session
+                    self.file_input.click()
+                    return
+                await get_store("fsa").pick()
+        except Exception as exc:  # a failed action is shown, never crashes the panel
+            self.show_error(str(exc))
+        await self.refresh()
+
+    def show_error(self, message):
+        self.error.textContent = message or ""
+        self.error.hidden = not message
+
+    # -- filling in ----------------------------------------------------------------------
+    def refresh_later(self):
+        self._spawn(self.refresh())
+
+    async def refresh(self):
+        from app.storage import quota, registry
+        self.body.dataset.state = "loading"
+        try:
+            for store in registry.all_stores():
+                await store.settle()
+            state = await quota.state()
+            self.usage.textContent = usage_text(state)
+            self.persist.textContent = persist_text(state) + " "
+            self.persist_button.hidden = bool(state.get("persisted"))
+            await self._fill_default(registry)
+            sections = [await self._store_section(s) for s in registry.all_stores()]
+            clear(self.stores).append(*sections)
+        except Exception as exc:
+            self.show_error(f"Could not read storage: {exc}")
+        self.body.dataset.state = "ready"
+
+    async def _fill_default(self, registry):
+        current = await registry.default_kind()
+        clear(self.default_select).append(*[
+            h("option", registry.get_store(k).label, value=k, selected=(k == current))
+            for k in registry.WRITABLE])
+        self.default_select.value = current
+
+    async def _store_section(self, store):
+        items, partial_items = [], []
+        try:
+            for entry in await store.list():
+                items.append(await self._model_item(store, entry))
+            for entry in await store.partials():
+                partial_items.append(h(
+                    "li", h("span", entry.key, class_="model-key"), " ",
+                    h("span", f"{fmt_bytes(entry.size)}, incomplete download", class_="model-size"),
+                    " ", self._button("Discard", "delete", store, entry.key,
+                                      f"Discard incomplete {entry.key} from {store.label}")))
+        except Exception as exc:
+            items = [h("li", f"Could not list {store.label}: {exc}", class_="storage-error")]
+        if not items:
+            items = [h("li", "No models stored here.", class_="placeholder")]
+        section = h("section", h("h3", store.label),
+                    h("ul", items, class_="model-list", aria_label=f"Models in {store.label}"),
+                    class_="store", aria_label=store.label, data_store=store.kind)
+        if partial_items:
+            section.append(h("ul", partial_items, class_="model-list",
+                             aria_label=f"Incomplete downloads in {store.label}"))
+        if store.kind == "fsa":
+            section.append(h("button", "Use a model file from disk", type="button",
+                             data_action="pick", data_store="fsa"))
+        return section
+
+    async def _model_item(self, store, entry):
+        li = h("li", h("span", entry.key, class_="model-key"), " ",
+               h("span", fmt_bytes(entry.size), class_="model-size"), " ")
+        if store.kind == "fsa" and not entry.meta.get("session"):
+            status = await store.status(entry.key)
+            if status in ("prompt", "denied"):
+                li.append(self._button("Allow access", "allow", store, entry.key,
+                                       f"Allow access to {entry.key}"), " ")
+            elif status == "changed":
+                li.append(h("span", "(changed on disk)", class_="model-note"), " ",
+                          self._button("Use new version", "accept", store, entry.key,
+                                       f"Use the new version of {entry.key}"), " ")
+            elif status == "missing":
+                li.append(h("span", "(no longer on disk)", class_="model-note"), " ")
+        elif entry.meta.get("session"):
+            li.append(h("span", "(this session only)", class_="model-note"), " ")
+        label = "Forget" if store.kind == "fsa" else "Delete"
+        li.append(self._button(label, "delete", store, entry.key,
+                               f"{label} {entry.key} from {store.label}"))
+        return li
+
+    @staticmethod
+    def _button(text, action, store, key, label):
+        return h("button", text, type="button", data_action=action, data_store=store.kind,
+                 data_key=key, aria_label=label)
+
+
+def render(container=None):
+    panel = StoragePanel(container or by_id("models-body"))
+    panel.frame()
+    panel.refresh_later()
+    return panel

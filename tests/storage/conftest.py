@@ -1,0 +1,132 @@
+"""Fixtures for the storage tests: a booted app page shared per module, persistent profiles
+for reload/relaunch tests, CDP helpers (quota, permissions) and browser memory sampling."""
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RequestGuard, run_py, wait_for_boot
+
+HELPERS = Path(__file__).with_name("helpers.js")
+MiB = 1 << 20
+
+
+def boot(page, url):
+    page.goto(url)
+    state = wait_for_boot(page)
+    assert state == "ready", page.inner_text("body")
+    page.wait_for_selector("#models-body[data-state=ready]", state="attached", timeout=60_000)
+    return page
+
+
+def prepare(context):
+    guard = RequestGuard()
+    guard.attach(context)
+    context.add_init_script(path=str(HELPERS))
+    return guard
+
+
+@pytest.fixture(scope="module")
+def storage_page(playwright_instance, server, tmp_path_factory):
+    """One booted app page for a whole module (booting costs seconds; tests clean up), in a
+    persistent profile: in Playwright's default (incognito) contexts Chromium keeps IndexedDB,
+    Cache API and OPFS data in memory, so neither memory nor big files would be realistic
+    (IndexedDB there fails reads with NotReadableError past ~512 MiB)."""
+    profile = Profile(playwright_instance, tmp_path_factory.mktemp("storage-profile"), server)
+    yield profile.launch()
+    profile.close()
+
+
+@pytest.fixture
+def clean(storage_page):
+    """The shared page with every store emptied before and after the test."""
+    wipe(storage_page)
+    yield storage_page
+    wipe(storage_page)
+
+
+def wipe(page):
+    run_py(page, """
+from app.storage.registry import all_stores
+for s in all_stores():
+    for e in [*await s.list(), *await s.partials()]:
+        await s.delete(e.key)
+True
+""")
+
+
+class Profile:
+    """A persistent Chromium profile that can be launched, closed and launched again."""
+
+    def __init__(self, playwright, path, server):
+        self.playwright, self.path, self.server = playwright, path, server
+        self.context = None
+        self.guard = None
+
+    def launch(self):
+        from tools.browser import launch_persistent
+        self.context = launch_persistent(self.playwright, self.path, service_workers="block")
+        self.guard = prepare(self.context)
+        page = self.context.pages[0] if self.context.pages else self.context.new_page()
+        return boot(page, self.server + "/")
+
+    def close(self):
+        if self.context is not None:
+            self.context.close()
+            self.context = None
+            assert not self.guard.blocked, f"requests left the machine: {self.guard.blocked}"
+
+
+@pytest.fixture
+def profile(playwright_instance, server, tmp_path):
+    p = Profile(playwright_instance, tmp_path / "profile", server)
+    yield p
+    p.close()
+
+
+def origin(server):
+    return server.rstrip("/")
+
+
+class MemorySampler:
+    """Peak resident memory of the browser, renderer and storage processes (the page's JS and
+    Python, Blob and storage backends), sampled from /proc in a thread; process ids from CDP
+    SystemInfo.getProcessInfo."""
+
+    def __init__(self, browser, types=("browser", "renderer", "storage.mojom.StorageService")):
+        self.session = browser.new_browser_cdp_session()
+        self.pids = [p["id"] for p in self.session.send("SystemInfo.getProcessInfo")["processInfo"]
+                     if p["type"] in types]
+        self.peak = self.baseline = self.rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def rss(self):
+        total = 0
+        for pid in self.pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except OSError:
+                pass
+        return total
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.session.detach()
+
+    @property
+    def growth(self):
+        return self.peak - self.baseline
