@@ -31,12 +31,26 @@ model["id"]
 """
 
 
+@pytest.fixture(scope="session")
+def test_models(tmp_path_factory):
+    """The tiny random Gemma-style MediaPipe model and a rank-4 LoRA, generated once."""
+    from tools.testmodels import mediapipe_gemma
+    out = tmp_path_factory.mktemp("testmodels")
+    (out / "gemma-tiny.bin").write_bytes(mediapipe_gemma.build_model())
+    (out / "gemma-tiny-lora4.bin").write_bytes(mediapipe_gemma.build_lora(rank=4))
+    return out
+
+
 @pytest.fixture(scope="module")
-def module_page(browser, server):
+def module_page(browser, server, test_models):
     guard = RequestGuard()
     context = browser.new_context(service_workers="block")
     guard.attach(context)
     page = context.new_page()
+    # Generated test models are served by the page's own origin at /testmodels/<name>.
+    context.route("**/testmodels/*", lambda route: route.fulfill(
+        path=test_models / route.request.url.rsplit("/", 1)[1],
+        content_type="application/octet-stream"))
     page.console_messages_seen = []
     page.on("console", lambda m: page.console_messages_seen.append(f"{m.type}: {m.text}"))
     page.goto(server + "/")
@@ -44,6 +58,18 @@ def module_page(browser, server):
     yield page
     context.close()
     assert not guard.blocked, f"requests tried to leave the machine: {guard.blocked}"
+
+
+# Puts the generated MediaPipe model and LoRA into the same store; defines `tiny`.
+STORE_TINY_GEMMA = """
+tiny = {"id": "gemma-tiny", "name": "Tiny random Gemma (test)", "engine": "mediapipe",
+        "context": 128, "lora_ranks": [4], "files": [{"name": "gemma-tiny.bin"}]}
+for name in ("gemma-tiny.bin", "gemma-tiny-lora4.bin"):
+    blob = await (await js.fetch("testmodels/" + name)).blob()
+    store.blobs["gemma-tiny/" + name] = blob
+tiny["files"][0]["size"] = store.blobs["gemma-tiny/gemma-tiny.bin"].size
+tiny["files"][0]["size"]
+"""
 
 
 @pytest.fixture(scope="module")
