@@ -15,10 +15,14 @@ def set_state(state, message=None):
 async def start():
     try:
         from app import devhooks
+        from app.engines.active import active
+        from app.engines.embedded import locate_embedded
+        from app.ui.engine_panel import render_engine_panel
         from app.ui.shell import render_shell
 
         devhooks.install()
         render_shell()
+        render_engine_panel(active, locate_embedded)
     except Exception as exc:  # boot must end in a visible state, never a blank page
         traceback.print_exc()
         set_state("error", f"The app could not start: {exc!r}")

@@ -4,32 +4,31 @@ import pytest
 
 from tests.conftest import RequestGuard, run_py, wait_for_boot
 
-# Puts the embedded model into a store in the page and defines `model` and `store` there.
-# TODO(storage): replace the interim in-memory store with the real stores once merged.
+# Defines `store` (the app's OPFS store) holding the embedded model, and `model`, through
+# the app's own path (app.engines.embedded: found in a store, or copied in from the bundle),
+# plus `put(store, key, url)` for other files.
 STORE_EMBEDDED = """
 from app.compat import js
-from app.engines.catalog import default_model, fetch_catalog, file_key
-from app.storage.base import NotFound, Store
+from app.engines.embedded import locate_embedded
+from app.storage import get_store
 
-class _BlobStore(Store):
-    kind, label, read_only = "memory", "memory (test)", True
-    def __init__(self): self.blobs = {}
-    async def begin(self, *a, **k): raise NotImplementedError
-    async def read(self, key):
-        if key not in self.blobs: raise NotFound(key)
-        return self.blobs[key]
-    async def info(self, key): return None
-    async def list(self): return []
-    async def partials(self): return []
-    async def delete(self, key): self.blobs.pop(key, None)
+async def _chunks(blob):
+    reader = blob.stream().getReader()
+    while True:
+        part = await reader.read()
+        if part.done:
+            return
+        yield part.value
 
-model = default_model(await fetch_catalog())
-store = _BlobStore()
-for f in model["files"]:
-    store.blobs[file_key(model, f)] = await (await js.fetch(f["url"])).blob()
+async def put(store, key, url):
+    blob = await (await js.fetch(url)).blob()    # small test files only
+    await store.write(key, _chunks(blob), int(blob.size))
+    return int(blob.size)
+
+store = get_store("opfs")
+model, store = await locate_embedded(stores=[store], target=store)
 model["id"]
 """
-
 
 @pytest.fixture(scope="session")
 def test_models(tmp_path_factory):
@@ -60,14 +59,12 @@ def module_page(browser, server, test_models):
     assert not guard.blocked, f"requests tried to leave the machine: {guard.blocked}"
 
 
-# Puts the generated MediaPipe model and LoRA into the same store; defines `tiny`.
+# Puts the generated MediaPipe model and LoRA into `store` too; defines `tiny`.
 STORE_TINY_GEMMA = """
 tiny = {"id": "gemma-tiny", "name": "Tiny random Gemma (test)", "engine": "mediapipe",
         "context": 128, "lora_ranks": [4], "files": [{"name": "gemma-tiny.bin"}]}
-for name in ("gemma-tiny.bin", "gemma-tiny-lora4.bin"):
-    blob = await (await js.fetch("testmodels/" + name)).blob()
-    store.blobs["gemma-tiny/" + name] = blob
-tiny["files"][0]["size"] = store.blobs["gemma-tiny/gemma-tiny.bin"].size
+tiny["files"][0]["size"] = await put(store, "gemma-tiny/gemma-tiny.bin", "testmodels/gemma-tiny.bin")
+await put(store, "gemma-tiny/gemma-tiny-lora4.bin", "testmodels/gemma-tiny-lora4.bin")
 tiny["files"][0]["size"]
 """
 

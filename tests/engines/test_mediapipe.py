@@ -28,6 +28,37 @@ mp_progress
     run_py(embedded_page, "await mp.unload()")
 
 
+FSA_FROM_OPFS = """
+# A File System Access entry over a real file handle (an OPFS one: no picker in tests).
+root = await js.navigator.storage.getDirectory()
+handle = await root.getFileHandle("gemma-tiny-on-disk.bin", to_js_object({"create": True}))
+writable = await handle.createWritable()
+await writable.write(await store.read("gemma-tiny/gemma-tiny.bin"))
+await writable.close()
+await get_store("fsa").add_handle(handle, "gemma-tiny/gemma-tiny.bin")
+"""
+
+
+@pytest.mark.parametrize("kind", ["cache", "idb", "fsa"])
+def test_loads_from_each_store_through_the_stream_reader(mediapipe_page, kind):
+    """(OPFS is the module's own store, exercised by every other test here.)"""
+    if kind == "fsa":
+        run_py(mediapipe_page, "from app.compat import to_js_object\n" + FSA_FROM_OPFS)
+    else:
+        run_py(mediapipe_page, f"await put(get_store({kind!r}), 'gemma-tiny/gemma-tiny.bin', "
+                               "'testmodels/gemma-tiny.bin')")
+    deltas, finish, progress = run_py(mediapipe_page, f"""
+other = MediaPipeEngine()
+seen = []
+await other.load(tiny, get_store({kind!r}), lambda fraction, text: seen.append(fraction))
+deltas = [d async for d in other.chat({ASK}, GenerationOptions(max_tokens=2))]
+await other.unload()
+[deltas, other.last_reply.finish, seen]
+""")
+    assert 1 <= len(deltas) <= 2 and finish in ("stop", "length")
+    assert progress[-1] == 1 and any(0 < p < 1 for p in progress)
+
+
 def test_loads_from_the_store_through_the_stream_reader_and_streams_to_done(mediapipe_page):
     deltas, finish, info = run_py(mediapipe_page, f"""
 import dataclasses
