@@ -17,12 +17,16 @@ async def start():
         from app import devhooks
         from app.ui import update_banner
         from app.ui import storage_panel
+        from app.engines.active import active
+        from app.engines.embedded import locate_embedded
+        from app.ui.engine_panel import render_engine_panel
         from app.ui.shell import render_shell
 
         devhooks.install()
         render_shell()
         update_banner.install()
         storage_panel.render()   # draws its frame now, lists stored models asynchronously
+        render_engine_panel(active, locate_embedded)
     except Exception as exc:  # boot must end in a visible state, never a blank page
         traceback.print_exc()
         set_state("error", f"The app could not start: {exc!r}")
