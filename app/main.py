@@ -19,6 +19,8 @@ async def start():
 
         devhooks.install()
         render_shell()
+        from app.ui.panels import mount_todos_and_chat
+        await mount_todos_and_chat()
     except Exception as exc:  # boot must end in a visible state, never a blank page
         traceback.print_exc()
         set_state("error", f"The app could not start: {exc!r}")
