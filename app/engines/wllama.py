@@ -1,0 +1,196 @@
+"""wllama (llama.cpp in wasm, optional WebGPU): the embedded default engine.
+
+The GGUF comes from our Store as a Blob and goes to wllama as is; wllama's worker reads
+it in slices, so the model never passes through Python. wllama never fetches anything
+itself: the wasm is the vendored one and compat mode (a CDN build) is switched off.
+"""
+import asyncio
+from dataclasses import dataclass
+
+from app.compat import JsException, js, to_js, to_js_object
+from app.engines import hardware
+from app.engines.base import Engine, EngineError, EngineInfo
+from app.engines.catalog import file_key, files_with_suffix
+from app.engines.jsmodules import WLLAMA_DIR, import_module, site_url
+from app.engines.messages import ReplyStats, normalize, options_or_default
+from app.storage.base import StoreError
+
+DEFAULT_CONTEXT = 2048
+ALL_LAYERS = 999
+
+
+@dataclass(frozen=True)
+class WllamaPlan:
+    backend: str        # "webgpu" | "wasm"
+    threads: int
+    gpu_layers: int
+
+
+def plan(hw):
+    """WebGPU only with shader-f16 (wllama's WebGPU kernels need it; without it wllama would
+    quietly run on the CPU anyway). Threads are always explicit: wllama's own default is
+    half the cores, which is slower."""
+    threads = hardware.wasm_threads(hw)
+    if hw.webgpu and hw.shader_f16:
+        return WllamaPlan("webgpu", threads, ALL_LAYERS)
+    return WllamaPlan("wasm", threads, 0)
+
+
+def request_params(messages, opts):
+    """OpenAI-style chat completion parameters for wllama (without the abort signal)."""
+    params = {
+        "messages": normalize(messages),
+        "stream": True,
+        "max_tokens": int(opts.max_tokens),
+        "temperature": float(opts.temperature),
+        "top_k": int(opts.top_k),
+        "top_p": float(opts.top_p),
+    }
+    if opts.seed is not None:
+        params["seed"] = int(opts.seed)
+    params.update(opts.extra)
+    return params
+
+
+class WllamaEngine(Engine):
+    name = "wllama"
+
+    def __init__(self, n_ctx=DEFAULT_CONTEXT, hw=None):
+        self.n_ctx = n_ctx
+        self._hw = hw                  # a fixed Hardware (tests, benchmarks) or None: probe
+        self._wllama = None
+        self._info = EngineInfo(self.name)
+        self._abort = None             # AbortController of the reply in progress
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.last_reply = None         # ReplyStats of the last finished reply
+
+    @property
+    def loaded(self):
+        return self._wllama is not None
+
+    def info(self):
+        return self._info
+
+    async def load(self, model, store, on_progress=None):
+        report = on_progress or (lambda _fraction, _text: None)
+        if self._wllama is not None:
+            await self.unload()
+        ggufs = files_with_suffix(model, ".gguf")
+        if not ggufs:
+            raise EngineError(f"{model.get('name', model.get('id'))} has no GGUF file for wllama")
+        report(0.0, "Reading the model from storage")
+        try:
+            blobs = [await store.read(file_key(model, f)) for f in ggufs]
+        except StoreError as exc:
+            raise EngineError(f"The model is not available in {store.label or store.kind}: {exc}") from exc
+
+        hw = self._hw or await hardware.probe()
+        chosen = plan(hw)
+        report(0.1, "Starting wllama")
+        module = await import_module(WLLAMA_DIR + "index.js")
+        wllama = module.Wllama.new(
+            to_js_object({"default": site_url(WLLAMA_DIR + "wllama.wasm")}),
+            to_js_object({"suppressNativeLog": True, "logger": module.LoggerWithoutDebug}),
+        )
+        wllama.setCompat(_js_null())   # never the CDN compat build
+        report(0.2, f"Loading the model ({chosen.backend}, {chosen.threads} threads)")
+        try:
+            await wllama.loadModel(to_js(blobs), to_js_object({
+                "n_ctx": self.n_ctx,
+                "n_threads": chosen.threads,
+                "n_gpu_layers": chosen.gpu_layers,
+            }))
+        except JsException as exc:
+            await _quietly(wllama.exit())
+            raise EngineError(f"wllama could not load {model.get('name', model['id'])}: {exc}") from exc
+        context = wllama.getLoadedContextInfo()
+        self._wllama = wllama
+        self._info = EngineInfo(
+            engine=self.name, model=model.get("id"), backend=chosen.backend,
+            threads=int(wllama.getNumThreads()), context_size=int(context.n_ctx),
+            notes=_notes(hw, chosen))
+        report(1.0, "Ready")
+
+    async def chat(self, messages, options=None):
+        if self._wllama is None:
+            raise EngineError("No model is loaded")
+        params = to_js_object(request_params(messages, options_or_default(options)))
+        abort = js.AbortController.new()
+        params.abortSignal = abort.signal
+        self._abort, stats = abort, ReplyStats()
+        self._idle.clear()
+        try:
+            stream = await self._wllama.createChatCompletion(params)
+            async for chunk in stream:
+                choice = chunk.choices[0] if chunk.choices.length else None
+                if choice is not None:
+                    text = getattr(choice.delta, "content", None)
+                    if isinstance(text, str) and text:
+                        stats.tokens += 1
+                        yield text
+                    finish = getattr(choice, "finish_reason", None)
+                    if isinstance(finish, str):
+                        stats.finish = finish
+                _read_timings(chunk, stats)
+        except JsException as exc:
+            if not abort.signal.aborted:
+                stats.finish = "error"
+                raise EngineError(f"wllama stopped with an error: {exc}") from exc
+            stats.finish = "aborted"
+        except GeneratorExit:
+            abort.abort()          # the consumer went away: stop generating for nobody
+            stats.finish = "aborted"
+            raise
+        finally:
+            self._abort = None
+            self.last_reply = stats
+            self._idle.set()
+
+    def stop(self):
+        if self._abort is not None:
+            self._abort.abort()
+
+    async def unload(self):
+        wllama = self._wllama
+        if wllama is None:
+            return
+        self.stop()
+        try:
+            await asyncio.wait_for(self._idle.wait(), 30)
+        except TimeoutError:
+            pass
+        self._wllama = None
+        self._info = EngineInfo(self.name)
+        await wllama.exit()        # terminates the worker: wasm heap (and GPU buffers) freed
+
+
+def _read_timings(chunk, stats):
+    timings = getattr(chunk, "timings", None)
+    if timings is None:
+        return
+    stats.tokens = int(getattr(timings, "predicted_n", None) or stats.tokens)
+    stats.prompt_tokens = int(getattr(timings, "prompt_n", None) or 0)
+    stats.prompt_ms = float(getattr(timings, "prompt_ms", None) or 0)
+    stats.decode_tps = float(getattr(timings, "predicted_per_second", None) or 0)
+
+
+def _notes(hw, chosen):
+    notes = []
+    if hw.webgpu and not hw.shader_f16:
+        notes.append("WebGPU adapter without shader-f16: running on the CPU (wasm)")
+    if not hw.isolated:
+        notes.append("page not cross-origin isolated: one thread")
+    return notes
+
+
+def _js_null():
+    from pyodide.ffi import jsnull   # None would become `undefined`; setCompat wants null
+    return jsnull
+
+
+async def _quietly(awaitable):
+    try:
+        await awaitable
+    except Exception:  # noqa: BLE001 - cleanup after a failure must not hide that failure
+        pass

@@ -1,0 +1,62 @@
+"""Pure engine logic, in CPython: backend choice, request shapes, catalog keys, asset paths."""
+import pytest
+
+from app.engines import jsmodules
+from app.engines.base import EngineError, GenerationOptions, Message
+from app.engines.catalog import by_id, file_key, files_with_suffix
+from app.engines.hardware import Hardware, wasm_threads
+from app.engines.messages import normalize
+from app.engines.wllama import plan, request_params
+from tools import pins
+
+F16 = frozenset({"shader-f16"})
+
+
+@pytest.mark.parametrize("hw, expected", [
+    (Hardware(webgpu=True, features=F16, isolated=True, cores=8), ("webgpu", 8, 999)),
+    (Hardware(webgpu=True, features=frozenset(), isolated=True, cores=2), ("wasm", 2, 0)),
+    (Hardware(webgpu=False, isolated=True, cores=1), ("wasm", 2, 0)),
+    (Hardware(webgpu=False, isolated=False, cores=8), ("wasm", 1, 0)),
+    (Hardware(webgpu=True, features=F16, isolated=False, cores=8), ("webgpu", 1, 999)),
+    (Hardware(webgpu=False, isolated=True, cores=128), ("wasm", 16, 0)),
+])
+def test_wllama_plan(hw, expected):
+    chosen = plan(hw)
+    assert (chosen.backend, chosen.threads, chosen.gpu_layers) == expected
+
+
+def test_threads_are_explicit_and_need_isolation():
+    assert wasm_threads(Hardware(isolated=False, cores=16)) == 1
+    assert wasm_threads(Hardware(isolated=True, cores=2)) == 2
+
+
+def test_request_params_carry_every_option():
+    opts = GenerationOptions(max_tokens=7, temperature=0, top_k=1, top_p=0.5, seed=3,
+                             extra={"cache_prompt": False})
+    params = request_params([Message("user", "hi")], opts)
+    assert params == {"messages": [{"role": "user", "content": "hi"}], "stream": True,
+                      "max_tokens": 7, "temperature": 0.0, "top_k": 1, "top_p": 0.5,
+                      "seed": 3, "cache_prompt": False}
+    assert "seed" not in request_params([{"role": "user", "content": "x"}], GenerationOptions())
+
+
+def test_messages_are_checked():
+    assert normalize([{"role": "system", "content": None}]) == [{"role": "system", "content": ""}]
+    with pytest.raises(EngineError, match="unknown message role"):
+        normalize([{"role": "tool", "content": "x"}])
+    with pytest.raises(EngineError, match="empty"):
+        normalize([])
+
+
+def test_catalog_keys_follow_the_store_convention():
+    model = {"id": "m", "files": [{"name": "a.GGUF"}, {"name": "b.json"}]}
+    assert file_key(model, model["files"][0]) == "m/a.GGUF"
+    assert files_with_suffix(model, ".gguf") == [{"name": "a.GGUF"}]
+    with pytest.raises(KeyError):
+        by_id({"models": [model]}, "nope")
+
+
+def test_runtime_dirs_match_the_vendored_pins():
+    targets = {a.target + "/" for a in pins.NPM_ASSETS}
+    for path in (jsmodules.WLLAMA_DIR, jsmodules.TASKS_GENAI_DIR, jsmodules.WEBLLM_DIR):
+        assert path.removeprefix("wasm/") in targets
