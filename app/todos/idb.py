@@ -95,10 +95,12 @@ class IdbTodoStore:
             store.put(to_js_object(record), key)
         await done
 
-    async def delete(self, key):
+    async def delete_many(self, keys):
         tx = self.db.transaction(STORE, "readwrite")
         done = transaction_done(tx)
-        tx.objectStore(STORE).delete(key)
+        store = tx.objectStore(STORE)
+        for key in keys:
+            store.delete(key)
         await done
 
 

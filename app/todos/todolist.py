@@ -5,7 +5,7 @@ user sees is what survives a reload. Loading skips records it cannot read and sa
 never rewrites or deletes records it did not understand (a newer app version may).
 
 A store is anything with `async load() -> [(key, value)]`, `async put_many({key: record})`
-and `async delete(key)`: `MemoryStore` here, `IdbTodoStore` (idb.py) in the browser.
+and `async delete_many([key])`: `MemoryStore` here, `IdbTodoStore` (idb.py) in the browser.
 """
 from dataclasses import dataclass, field
 
@@ -25,8 +25,9 @@ class MemoryStore:
     async def put_many(self, records):
         self.records.update(records)
 
-    async def delete(self, key):
-        self.records.pop(key, None)
+    async def delete_many(self, keys):
+        for key in keys:
+            self.records.pop(key, None)
 
 
 @dataclass
@@ -116,11 +117,15 @@ class TodoList:
         return await self.update(todo_id, done=bool(done))
 
     async def delete(self, todo_id):
-        todo = self._items[todo_id]
-        await self.store.delete(todo_id)
-        del self._items[todo_id]
+        return (await self.delete_many([todo_id]))[0]
+
+    async def delete_many(self, todo_ids):
+        todos = [self._items[i] for i in todo_ids]
+        await self.store.delete_many(list(todo_ids))
+        for todo in todos:
+            del self._items[todo.id]
         self._changed()
-        return todo
+        return todos
 
     # ------------------------------------------------------------ observing
     def subscribe(self, listener):

@@ -14,8 +14,9 @@ WHO = {"user": "You", "assistant": "Assistant"}
 
 
 class ChatPanel:
-    def __init__(self, container, todos, load_embedded=None):
-        """`load_embedded(on_progress) -> Engine` loads the built-in model (None: not offered)."""
+    def __init__(self, container, todos, active=None, load_embedded=None):
+        """`active`: the shared ActiveEngine (the chat uses whatever model it holds);
+        `load_embedded(on_progress)`: loads the built-in model into it (None: not offered)."""
         self.assistant = Assistant(todos, today=local_today)
         self.load_embedded = load_embedded
         self.status = h("p", class_="chat-status", role="status")
@@ -49,6 +50,10 @@ class ChatPanel:
         ]
         self.busy = False
         self._last_reply = []          # elements of the last reply (notices + message)
+        if active is not None:
+            active.subscribe(lambda engine: self.set_engine(
+                engine if engine is not None and engine.loaded else None))
+            self.assistant.engine = active.engine
         self._update_offer()
 
     # ------------------------------------------------------------ the engine
@@ -83,6 +88,7 @@ class ChatPanel:
         async def load():
             try:
                 self.set_engine(await self.load_embedded(progress))
+                self.input.focus()
             finally:
                 self.load_button.disabled = False
                 self.progress.hidden = True

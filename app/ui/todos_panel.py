@@ -38,6 +38,7 @@ class TodosPanel:
         self.todos = todos
         self.filter = "all"
         self.editing = None            # id of the item being edited
+        self._rows = {}                # id -> (what it shows, <li>)
         self.title_input = h("input", id="new-todo", type="text", autocomplete="off",
                              maxlength="500")
         self.due_input = h("input", id="new-todo-due", type="date")
@@ -99,12 +100,22 @@ class TodosPanel:
         self.summary.textContent = (f"{len(facts.open)} open, {len(facts.done)} done{overdue}"
                                     if facts.total else "No to-dos yet. Add one above.")
         items = self.visible_items()
-        rows = [self._item(t, today) for t in items]
+        rows = [self._row(t, today) for t in items]
+        self._rows = {k: v for k, v in self._rows.items() if self.todos.get(k) is not None}
         if facts.total and not items:
             rows = [h("li", f"No {self.filter} to-dos.", class_="todo-empty")]
         clear(self.list).append(*rows)
         if focus_id and (again := js.document.getElementById(focus_id)) is not None:
             again.focus()
+
+    def _row(self, todo, today):
+        """The item's <li>, reused while nothing it shows has changed: one change in a long
+        list rebuilds one row, not all of them."""
+        key = (todo, todo.id == self.editing, today)
+        cached = self._rows.get(todo.id)
+        if cached is None or cached[0] != key:
+            cached = self._rows[todo.id] = (key, self._item(todo, today))
+        return cached[1]
 
     def _item(self, todo, today):
         box_id = f"todo-{todo.id}"
@@ -167,8 +178,17 @@ class TodosPanel:
         return item.dataset.id if item is not None else None
 
     def _on_change(self, event):
-        if event.target.dataset.action == "toggle":
-            self._run(self.todos.set_done(self._item_id(event), event.target.checked))
+        box = event.target
+        if box.dataset.action != "toggle":
+            return
+
+        async def toggle():
+            try:
+                await self.todos.set_done(self._item_id(event), box.checked)
+            except Exception:
+                box.checked = not box.checked      # the change did not happen: say so
+                raise
+        self._run(toggle())
 
     def _on_click(self, event):
         button = event.target.closest("button[data-action]")
