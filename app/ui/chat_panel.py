@@ -7,7 +7,7 @@ node; nothing is ever parsed as HTML.
 from app.chat.assistant import Assistant
 from app.compat import js
 from app.ui.clock import local_today
-from app.ui.dom import append, by_id, clear, h
+from app.ui.dom import append, by_id, clear, h, missing
 from app.ui.events import on, spawn
 
 WHO = {"user": "You", "assistant": "Assistant"}
@@ -99,7 +99,7 @@ class ChatPanel:
 
     def _on_larger(self, _event):
         panel = by_id("models-panel")
-        if panel is None:
+        if missing(panel):
             return
         panel.scrollIntoView()
         heading = by_id("models-heading")

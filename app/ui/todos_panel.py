@@ -7,7 +7,7 @@ from app.chat.answers import fmt_date
 from app.compat import js
 from app.todos.todolist import MemoryStore, TodoList
 from app.ui.clock import local_today
-from app.ui.dom import append, clear, h
+from app.ui.dom import append, clear, h, missing
 from app.ui.events import on, spawn
 
 FILTERS = (("all", "All"), ("open", "Open"), ("done", "Done"))
@@ -93,7 +93,7 @@ class TodosPanel:
 
     def render(self):
         focused = js.document.activeElement
-        focus_id = focused.id if focused is not None else ""
+        focus_id = "" if missing(focused) else focused.id
         today = local_today()
         facts = self.todos.facts(today)
         overdue = f", {len(facts.overdue)} overdue" if facts.overdue else ""
@@ -105,7 +105,7 @@ class TodosPanel:
         if facts.total and not items:
             rows = [h("li", f"No {self.filter} to-dos.", class_="todo-empty")]
         clear(self.list).append(*rows)
-        if focus_id and (again := js.document.getElementById(focus_id)) is not None:
+        if focus_id and not missing(again := js.document.getElementById(focus_id)):
             again.focus()
 
     def _row(self, todo, today):
@@ -175,7 +175,7 @@ class TodosPanel:
     @staticmethod
     def _item_id(event):
         item = event.target.closest("[data-id]")
-        return item.dataset.id if item is not None else None
+        return None if missing(item) else item.dataset.id
 
     def _on_change(self, event):
         box = event.target
@@ -192,7 +192,7 @@ class TodosPanel:
 
     def _on_click(self, event):
         button = event.target.closest("button[data-action]")
-        if button is None:
+        if missing(button):
             return
         todo_id, action = self._item_id(event), button.dataset.action
         if action == "delete":
@@ -212,7 +212,7 @@ class TodosPanel:
         rest = self.visible_items()
         target = js.document.getElementById(f"todo-{rest[min(index, len(rest) - 1)].id}") \
             if rest else self.title_input
-        if target is not None:
+        if not missing(target):
             target.focus()
 
     def _on_save(self, event):
@@ -235,6 +235,6 @@ class TodosPanel:
         self.editing = None
         self.render()
         box = js.document.getElementById(f"edit-{todo_id}")
-        if box is not None:
+        if not missing(box):
             box.focus()
 

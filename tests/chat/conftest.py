@@ -3,6 +3,7 @@ seconds), helpers to talk to the assistant through its accessible controls."""
 import pytest
 
 from tests.conftest import RequestGuard, run_py, wait_for_boot
+from tests.ui.checks import python_errors
 
 REPLY_TIMEOUT_MS = 180_000
 GREEDY = ("from app.engines.base import GenerationOptions\n"
@@ -29,7 +30,9 @@ def chat_page(browser, server):
     """The app with no model loaded."""
     context, page, guard = boot_page(browser, server)
     yield page
+    errors = python_errors(page)
     context.close()
+    assert not errors, errors
     assert not guard.blocked, f"requests tried to leave the machine: {guard.blocked}"
     assert not page.dialogs, f"a script opened dialogs: {page.dialogs}"
 
@@ -41,9 +44,11 @@ def model_page(browser, server):
     page.get_by_role("button", name="Load the built-in model").click()
     page.wait_for_function("document.querySelector('.chat-status').textContent.startsWith('Model:')",
                            timeout=REPLY_TIMEOUT_MS)
-    run_py(page, GREEDY.format(n=48))
+    run_py(page, GREEDY.format(n=32))
     yield page
+    errors = python_errors(page)
     context.close()
+    assert not errors, errors
     assert not guard.blocked, f"requests tried to leave the machine: {guard.blocked}"
     assert not page.dialogs, f"a script opened dialogs: {page.dialogs}"
 

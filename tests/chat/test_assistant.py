@@ -1,18 +1,18 @@
 """The assistant routes to code or the model, applies commands, streams, stops, regenerates.
 Uses a scripted engine: these are unit tests of the chat logic; the browser tests use wllama."""
-import asyncio
 import datetime
 
 from app.chat.assistant import Assistant
 from app.todos.todolist import MemoryStore, TodoList
 from tests.chat.fakes import FakeEngine
+from tests.todos.aio import run
 
 TODAY = datetime.date(2026, 11, 20)
 
 
 def make(engine=None, titles=()):
     todos = TodoList(MemoryStore())
-    asyncio.run(todos.add_many(list(titles))) if titles else None
+    run(todos.add_many(list(titles))) if titles else None
     return Assistant(todos, engine=engine, today=lambda: TODAY)
 
 
@@ -31,7 +31,7 @@ def test_commands_change_the_list_and_confirm_without_a_model():
                (await say(a, "rename call mom to call mum"))[1], (await say(a, "delete call mum"))[1],
                (await say(a, "delete call mum"))[1]]
         return out
-    out = asyncio.run(go())
+    out = run(go())
     assert out == ["Added “call mom”.", "Marked “call mom” as done.", "“call mom” is already done.",
                    "Marked “call mom” as not done.", "Renamed “call mom” to “call mum”.",
                    "Deleted “call mum”.",
@@ -41,7 +41,7 @@ def test_commands_change_the_list_and_confirm_without_a_model():
 
 def test_ambiguous_command_asks_and_changes_nothing():
     a = make(titles=["Call mom", "Call dad"])
-    reply, text = asyncio.run(say(a, "delete call"))
+    reply, text = run(say(a, "delete call"))
     assert text.startswith("Which one do you mean") and not reply.changed
     assert len(a.todos) == 2
 
@@ -54,13 +54,13 @@ def test_fact_questions_are_answered_by_code_even_with_a_model():
         for t in a.todos.items[:2]:
             await a.todos.set_done(t.id)
         return await say(a, "How many open to-dos do I have?")
-    reply, text = asyncio.run(go())
+    reply, text = run(go())
     assert reply.kind == "facts" and text.startswith("You have 3 open to-dos")
     assert engine.calls == []
 
 
 def test_without_a_model_free_chat_offers_to_load_one():
-    reply, text = asyncio.run(say(make(), "Tell me a joke"))
+    reply, text = run(say(make(), "Tell me a joke"))
     assert reply.kind == "no-model" and "Load the built-in model" in text
 
 
@@ -73,7 +73,7 @@ def test_model_replies_are_grounded_and_remember_the_conversation():
         first = await say(a, "What should I do first?")
         second = await say(a, "And then?")
         return first, second
-    (reply, text), _ = asyncio.run(go())
+    (reply, text), _ = run(go())
     assert reply.kind == "model" and text.strip() == "You should start with the rent."
     system, *rest = engine.calls[-1]
     assert system.role == "system" and "3 open and 0 done" in system.content
@@ -95,7 +95,7 @@ def test_stop_ends_a_reply_early_and_keeps_what_was_said():
             if len(got) == 3:
                 a.stop()
         return reply, got
-    reply, got = asyncio.run(go())
+    reply, got = run(go())
     assert reply.stopped and len(got) == 3 and reply.text == "w0 w1 w2 "
     assert a.turns[-1].reply == "w0 w1 w2 " and a.current is None
 
@@ -111,7 +111,7 @@ def test_regenerate_replaces_the_last_model_reply_only():
         text = "".join([d async for d in again.stream()])
         await say(a, "add x")
         return text, a.regenerate()
-    text, after_command = asyncio.run(go())
+    text, after_command = run(go())
     assert text.strip() == "second" and a.turns[0].reply.strip() == "second"
     assert len(engine.calls) == 2 and [m.role for m in engine.calls[1]] == ["system", "user"]
     assert after_command is None               # a command is never re-run by "regenerate"
@@ -120,7 +120,7 @@ def test_regenerate_replaces_the_last_model_reply_only():
 def test_500_todos_fit_the_context_with_a_notice():
     engine = FakeEngine("ok", context_size=2048)
     a = make(engine, titles=[f"Task {i}" for i in range(500)])
-    reply, _ = asyncio.run(say(a, "Give me a plan for the week"))
+    reply, _ = run(say(a, "Give me a plan for the week"))
     from app.chat.prompt import estimate_tokens
     prompt = engine.calls[-1]
     assert sum(estimate_tokens(m.content) for m in prompt) + a.options.max_tokens <= 2048
@@ -131,5 +131,5 @@ def test_list_questions_can_go_to_the_model_when_asked():
     engine = FakeEngine("3")
     a = make(engine, titles=["a"])
     a.route_facts = False
-    reply, _ = asyncio.run(say(a, "How many open to-dos do I have?"))
+    reply, _ = run(say(a, "How many open to-dos do I have?"))
     assert reply.kind == "model" and engine.calls

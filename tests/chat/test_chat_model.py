@@ -70,7 +70,7 @@ def test_stop_ends_a_streaming_reply_early(model_page):
         assert page.get_by_role("button", name="Stop").is_disabled()
         assert page.get_by_role("button", name="Send").is_enabled()
     finally:
-        run_py(page, GREEDY.format(n=48))
+        run_py(page, GREEDY.format(n=32))
 
 
 def test_regenerate_replaces_the_last_reply(model_page):

@@ -1,14 +1,9 @@
 """The list over a store: changes are written before they show; bad records are skipped."""
-import asyncio
-
 import pytest
 
 from app.todos.model import to_record, make_todo
 from app.todos.todolist import MemoryStore, TodoList
-
-
-def run(coro):
-    return asyncio.run(coro)
+from tests.todos.aio import run
 
 
 def test_add_update_complete_delete_persist():
