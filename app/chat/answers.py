@@ -55,7 +55,23 @@ def answer(topic, facts):
         if not facts.due_today:
             return "Nothing is due today."
         return f"Due today ({len(facts.due_today)}): {title_list(facts.due_today, today)}."
+    if topic == "upcoming":
+        if not facts.upcoming:
+            return "Nothing open has a due date after today."
+        return f"Coming up: {title_list(facts.upcoming, today, True)}."
     raise ValueError(f"unknown topic {topic!r}")
+
+
+def status(todo, today):
+    """One item's state, e.g. for "have I paid the rent yet?"."""
+    if todo.done:
+        return f"{quoted(todo.title)} is done."
+    if todo.due is None:
+        return f"{quoted(todo.title)} is still open (not done yet), with no due date."
+    when = fmt_date(todo.due, today)
+    if todo.is_overdue(today):
+        return f"{quoted(todo.title)} is still open and overdue: it was due {when}."
+    return f"{quoted(todo.title)} is still open; it is due {when}."
 
 
 HELP = ("I understand these right away, with or without a model: “add buy milk” "

@@ -92,8 +92,14 @@ class Assistant:
         turn = Turn(text)
         self.turns.append(turn)
         parsed = commands.parse(text, self.today())
+        if isinstance(parsed, commands.Status):
+            todo = match.mentioned(self.todos.items, parsed.text) \
+                if self.route_facts or not self.has_model else None
+            parsed = commands.Ask("status") if todo else None
         if isinstance(parsed, commands.Help):
             reply = Reply("facts", answers.HELP)
+        elif isinstance(parsed, commands.Ask) and parsed.topic == "status":
+            reply = Reply("facts", answers.status(todo, self.today()))
         elif isinstance(parsed, commands.Ask) and (self.route_facts or not self.has_model):
             reply = Reply("facts", answers.answer(parsed.topic, self.todos.facts(self.today())))
         elif parsed is not None and not isinstance(parsed, commands.Ask):
@@ -134,7 +140,7 @@ class Assistant:
         system, notice = system_prompt(self.todos.facts(self.today()), facts_budget)
         history = []
         for earlier in self.turns[:self.turns.index(turn)]:
-            if earlier.reply:
+            if earlier.reply and earlier.kind != "no-model":   # not "please load a model"
                 history += [("user", earlier.user), ("assistant", earlier.reply)]
         messages, _dropped = fit_messages(system, history + [("user", turn.user)],
                                           context, reply_tokens)

@@ -47,8 +47,15 @@ class Help:
     pass
 
 
+@dataclass(frozen=True)
+class Status:
+    """A yes/no or when question that may be about one item ("did I water the plants?");
+    answered from the list if it names a to-do, else by the model."""
+    text: str
+
+
 TOPICS = ("count_open", "count_done", "count_all", "list_open", "list_done", "overdue",
-          "due_today")
+          "due_today", "upcoming")
 
 _POLITE = re.compile(
     r"^(?:(?:hey|hi|ok|okay|so|now|please|pls|kindly|assistant)\b[,!]?\s*)*"
@@ -104,7 +111,11 @@ def parse(text, today):
             return Rename(query, title) if title else None
         return {"complete": Complete, "reopen": Reopen, "delete": Delete}[kind](query)
     topic = question_topic(text)
-    return Ask(topic) if topic else None
+    if topic:
+        return Ask(topic)
+    if re.match(r"(?:is|are|was|were|did|have|has|when|do i|does)\b", text, re.I):
+        return Status(text)
+    return None
 
 
 def _unquote(text):
@@ -147,6 +158,9 @@ def question_topic(text):
     if re.search(r"\bdue (?:today|tonight)\b", t) or (
             re.search(r"\btoday\b", t) and re.search(r"\b(?:do|due|have|need|list)\b", t)):
         return "due_today"
+    if re.search(r"\bdue (?:next|this|soon|later|in|after)\b|\bupcoming\b|\bcoming up\b|"
+                 r"\bdue dates?\b", t):
+        return "upcoming"
     if re.search(r"\bhow many\b|\bnumber of\b|\bcount\b", t):
         if _ITEMS.search(t) or _DONE.search(t) or _OPEN.search(t) or "list" in t:
             # "how many to-dos are done" vs "... do I still have to do": done words, unless

@@ -10,6 +10,7 @@ class Facts:
     done: tuple
     overdue: tuple                # open and past due, most overdue first
     due_today: tuple
+    upcoming: tuple = ()          # open and due after today, soonest first
 
     @property
     def total(self):
@@ -28,6 +29,8 @@ def compute_facts(todos, today):
         done=tuple(t for t in todos if t.done),
         overdue=tuple(sorted((t for t in todos if t.is_overdue(today)), key=lambda t: t.due)),
         due_today=tuple(t for t in todos if t.is_due_today(today)),
+        upcoming=tuple(sorted((t for t in todos if not t.done and t.due and t.due > today),
+                              key=lambda t: t.due)),
     )
 
 

@@ -61,3 +61,27 @@ def find(todos, query, prefer=None):
     if len(top) > 1 and len({normalize(t.title) for t in top}) == 1:
         top = top[:1]   # duplicates of the same title: any one will do
     return Match(found=top[0]) if len(top) == 1 else Match(candidates=top)
+
+
+def _same_word(a, b):
+    """Equal, or one a prefix of the other when both are 4+ letters (book/booked,
+    renew/renewal, plant/plants): crude stemming that is enough for short titles."""
+    return a == b or (len(a) >= 4 and len(b) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+def mentioned(todos, sentence):
+    """The one to-do a sentence talks about ("did I water the plants?"), or None when no
+    title is mentioned or several fit equally (no guessing). At least half of a title's
+    words must appear, one of them 4+ letters long."""
+    words = normalize(sentence).split()
+    scored = []
+    for todo in todos:
+        title_words = normalize(todo.title).split()
+        hits = [w for w in title_words if any(_same_word(w, q) for q in words)]
+        if hits and len(hits) * 2 >= len(title_words) and max(map(len, hits)) >= 4:
+            scored.append((len(hits) / len(title_words), len(hits), todo))
+    if not scored:
+        return None
+    best = max(s[:2] for s in scored)
+    top = [t for *score, t in scored if tuple(score) == best]
+    return top[0] if len(top) == 1 else None

@@ -43,6 +43,7 @@ class ChatPanel:
         clear(container).append(self.offer, self.log, self.form)
         self._proxies = [
             on(self.form, "submit", self._on_send),
+            on(self.form, "keydown", self._on_keydown),
             on(self.stop_button, "click", lambda _e: self.assistant.stop()),
             on(self.regen_button, "click", self._on_regenerate),
             on(self.load_button, "click", self._on_load),
@@ -135,8 +136,12 @@ class ChatPanel:
         self._message("user", text)
         spawn(self._respond(self.assistant.respond(text)), self._show_error)
 
+    def _on_keydown(self, event):
+        if event.key == "Escape":          # Escape in the message box stops the reply
+            self.assistant.stop()
+
     def _on_regenerate(self, _event):
-        if self.busy:
+        if self.busy or not self.assistant.can_regenerate:
             return
         for el in self._last_reply:
             el.remove()

@@ -133,3 +133,28 @@ def test_list_questions_can_go_to_the_model_when_asked():
     a.route_facts = False
     reply, _ = run(say(a, "How many open to-dos do I have?"))
     assert reply.kind == "model" and engine.calls
+
+
+def test_replies_from_before_a_model_was_loaded_stay_out_of_its_prompt():
+    a = make()
+    run(say(a, "Tell me a joke"))
+    a.engine = FakeEngine("ok")
+    run(say(a, "Tell me a joke"))
+    assert [m.role for m in a.engine.calls[-1]] == ["system", "user"]
+
+
+def test_questions_about_one_item_are_answered_from_the_list():
+    engine = FakeEngine("The model should not be asked.")
+    a = make(engine, titles=["Pay rent", "Water the plants"])
+
+    async def go():
+        await a.todos.set_done(a.todos.items[1].id)
+        await a.todos.update(a.todos.items[0].id, due=TODAY.replace(day=18))
+        return [(await say(a, q))[1] for q in ("Have I paid the rent yet?",
+                                                "Did I water the plants?",
+                                                "Is it going to rain?")]
+    rent, plants, rain = run(go())
+    assert rent == "“Pay rent” is still open and overdue: it was due Wed 18 Nov."
+    assert plants == "“Water the plants” is done."
+    assert rain.strip() == "The model should not be asked."     # no item named: the model
+    assert len(engine.calls) == 1

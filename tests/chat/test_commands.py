@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from app.chat.commands import Add, Ask, Complete, Delete, Help, Rename, Reopen, parse
+from app.chat.commands import Add, Ask, Complete, Delete, Help, Rename, Reopen, Status, parse
 
 TODAY = datetime.date(2026, 11, 20)     # a Friday
 
@@ -66,6 +66,8 @@ def test_commands(text, expected):
     ("which tasks are not done yet", "list_open"),
     ("what have I done?", "list_done"),
     ("Which to-dos are completed?", "list_done"),
+    ("Which task is due next month?", "upcoming"),
+    ("What's coming up?", "upcoming"),
 ])
 def test_questions(text, topic):
     assert parse(text, TODAY) == Ask(topic)
@@ -77,3 +79,10 @@ def test_questions(text, topic):
 ])
 def test_everything_else_goes_to_the_model(text):
     assert parse(text, TODAY) is None
+
+
+@pytest.mark.parametrize("text", ["Have I paid the rent yet?", "Did I water the plants?",
+                                  "When is the passport renewal due?", "Is it going to rain?"])
+def test_yes_no_and_when_questions_may_be_about_an_item(text):
+    # The assistant answers from the list if the question names a to-do, else the model does.
+    assert parse(text, TODAY) == Status(text.rstrip("?"))

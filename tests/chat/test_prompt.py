@@ -75,6 +75,7 @@ def test_fact_answers_state_the_numbers():
     assert answer("overdue", facts) == "1 to-do is overdue: “Pay rent” (due Wed 18 Nov)."
     assert answer("due_today", facts) == "Due today (1): “Call mom”."
     assert "“Walk dog”" in answer("list_done", facts)
+    assert answer("upcoming", facts) == "Nothing open has a due date after today."
     empty = compute_facts([], TODAY)
     assert answer("overdue", empty) == "Nothing is overdue."
     assert answer("count_open", empty).startswith("You have 0 open to-dos")

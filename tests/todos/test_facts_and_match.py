@@ -53,3 +53,15 @@ def test_titles_without_words_never_match_everything():
     todos = titles("<>", "!!!", "Buy milk")
     assert find(todos, "buy milk").found.title == "Buy milk"
     assert find(todos, "anything").found is None
+
+
+def test_a_sentence_mentioning_one_title_finds_it():
+    from app.todos.match import mentioned
+    todos = titles("Pay rent", "Water the plants", "Renew passport", "Book dentist appointment",
+                   "Call mom", "Call dad")
+    assert mentioned(todos, "Have I paid the rent yet?").title == "Pay rent"
+    assert mentioned(todos, "Did I water the plants?").title == "Water the plants"
+    assert mentioned(todos, "When is the passport renewal due?").title == "Renew passport"
+    assert mentioned(todos, "Is the dentist appointment booked?").title == "Book dentist appointment"
+    assert mentioned(todos, "Is it going to rain?") is None
+    assert mentioned(todos, "Did I call?") is None           # "call" fits two: no guessing

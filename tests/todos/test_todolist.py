@@ -26,6 +26,9 @@ def test_add_update_complete_delete_persist():
     [rent] = again.items
     assert rent.title == "Pay the rent" and rent.due is None
     assert changes == [1, 2, 2, 2, 1]
+    run(again.add_many(["a", "b"]))
+    run(again.delete_many([t.id for t in again.items]))
+    assert again.items == [] and store.records == {}
 
 
 def test_add_many_writes_once_and_keeps_order():
