@@ -15,11 +15,11 @@ def set_state(state, message=None):
 async def start():
     try:
         from app import devhooks
-        from app.ui import update_banner
-        from app.ui import storage_panel
         from app.engines.active import active
         from app.engines.embedded import locate_embedded
+        from app.ui import storage_panel, update_banner
         from app.ui.engine_panel import render_engine_panel
+        from app.ui.panels import mount_todos_and_chat
         from app.ui.shell import render_shell
 
         devhooks.install()
@@ -27,6 +27,7 @@ async def start():
         update_banner.install()
         storage_panel.render()   # draws its frame now, lists stored models asynchronously
         render_engine_panel(active, locate_embedded)
+        await mount_todos_and_chat()
     except Exception as exc:  # boot must end in a visible state, never a blank page
         traceback.print_exc()
         set_state("error", f"The app could not start: {exc!r}")

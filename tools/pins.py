@@ -25,6 +25,8 @@ NPM_ASSETS = (
     NpmAsset("@mediapipe/tasks-genai", "0.10.29", "tasks-genai@0.10.29",
              (("genai_bundle.mjs", "genai_bundle.mjs"), ("wasm/", "wasm/"))),
     NpmAsset("@mlc-ai/web-llm", "0.2.86", "web-llm@0.2.86", (("lib/index.js", "index.js"),)),
+    # Accessibility checks in the browser tests (injected by the tests, never by the app).
+    NpmAsset("axe-core", "4.14.1", "axe-core@4.14.1", (("axe.min.js", "axe.min.js"),)),
 )
 
 

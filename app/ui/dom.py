@@ -5,6 +5,11 @@ markup. Attribute names use Python spelling: trailing "_" is dropped, "_" become
 """
 from app.compat import js
 
+try:
+    from pyodide.ffi import jsnull
+except ImportError:  # CPython
+    jsnull = None
+
 
 def h(tag, *children, **attrs):
     el = js.document.createElement(tag)
@@ -37,3 +42,9 @@ def by_id(element_id):
 def clear(el):
     el.replaceChildren()
     return el
+
+
+def missing(el):
+    """True for None and for JS null: Pyodide hands back `jsnull`, not None, when a DOM
+    lookup (getElementById, closest, querySelector, activeElement) finds nothing."""
+    return el is None or el is jsnull

@@ -1,0 +1,138 @@
+"""The to-do list in memory, kept in step with a store.
+
+Every change is written first and applied in memory only once the store has it, so what the
+user sees is what survives a reload. Loading skips records it cannot read and says so; it
+never rewrites or deletes records it did not understand (a newer app version may).
+
+A store is anything with `async load() -> [(key, value)]`, `async put_many({key: record})`
+and `async delete_many([key])`: `MemoryStore` here, `IdbTodoStore` (idb.py) in the browser.
+"""
+from dataclasses import dataclass, field
+
+from app.todos.facts import compute_facts, plural
+from app.todos.model import BadRecord, clean_title, from_record, make_todo, parse_due, to_record
+
+
+class MemoryStore:
+    """A store in a dict: unit tests, and the fallback when IndexedDB is unavailable."""
+
+    def __init__(self, records=None):
+        self.records = dict(records or {})
+
+    async def load(self):
+        return list(self.records.items())
+
+    async def put_many(self, records):
+        self.records.update(records)
+
+    async def delete_many(self, keys):
+        for key in keys:
+            self.records.pop(key, None)
+
+
+@dataclass
+class LoadReport:
+    loaded: int = 0
+    skipped: list = field(default_factory=list)      # [(key, reason)]
+
+    @property
+    def notice(self):
+        if not self.skipped:
+            return None
+        return (f"{plural(len(self.skipped), 'saved to-do')} could not be read and "
+                f"{'was' if len(self.skipped) == 1 else 'were'} skipped "
+                f"({self.skipped[0][1]}). {'It is' if len(self.skipped) == 1 else 'They are'} "
+                "left untouched in storage; the rest of your list is here.")
+
+
+class TodoList:
+    def __init__(self, store):
+        self.store = store
+        self._items = {}                 # id -> Todo
+        self._listeners = []
+
+    # ------------------------------------------------------------ reading
+    async def load(self):
+        report = LoadReport()
+        items = {}
+        for key, value in await self.store.load():
+            try:
+                todo = from_record(value)
+                if todo.id != key:
+                    raise BadRecord(f"id {todo.id!r} stored under key {key!r}")
+            except BadRecord as exc:
+                report.skipped.append((key, str(exc)))
+                continue
+            items[todo.id] = todo
+        self._items = dict(sorted(items.items(), key=lambda kv: (kv[1].created, kv[0])))
+        report.loaded = len(self._items)
+        self._changed()
+        return report
+
+    @property
+    def items(self):
+        return list(self._items.values())
+
+    def get(self, todo_id):
+        return self._items.get(todo_id)
+
+    def __len__(self):
+        return len(self._items)
+
+    def facts(self, today):
+        return compute_facts(self._items.values(), today)
+
+    # ------------------------------------------------------------ changing
+    async def add(self, title, due=None):
+        return (await self.add_many([(title, due)]))[0]
+
+    async def add_many(self, entries):
+        """[(title, due) or title] -> [Todo], written in one go."""
+        todos, last = [], max((t.created for t in self._items.values()), default=None)
+        for entry in entries:
+            title, due = entry if isinstance(entry, tuple) else (entry, None)
+            todos.append(make_todo(title, due, after=last))
+            last = todos[-1].created
+        await self.store.put_many({t.id: to_record(t) for t in todos})
+        for t in todos:
+            self._items[t.id] = t
+        self._changed()
+        return todos
+
+    async def update(self, todo_id, **changes):
+        """Change title/done/due of one item -> the new Todo (KeyError if it is gone)."""
+        todo = self._items[todo_id]
+        if "title" in changes:
+            changes["title"] = clean_title(changes["title"])
+        if "due" in changes:
+            changes["due"] = parse_due(changes["due"])
+        new = todo.with_changes(**changes)
+        if new != todo:
+            await self.store.put_many({new.id: to_record(new)})
+            self._items[new.id] = new
+            self._changed()
+        return new
+
+    async def set_done(self, todo_id, done=True):
+        return await self.update(todo_id, done=bool(done))
+
+    async def delete(self, todo_id):
+        return (await self.delete_many([todo_id]))[0]
+
+    async def delete_many(self, todo_ids):
+        todos = [self._items[i] for i in todo_ids]
+        await self.store.delete_many(list(todo_ids))
+        for todo in todos:
+            del self._items[todo.id]
+        self._changed()
+        return todos
+
+    # ------------------------------------------------------------ observing
+    def subscribe(self, listener):
+        """`listener()` runs after every change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self):
+        for listener in list(self._listeners):
+            listener()

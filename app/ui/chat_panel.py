@@ -1,0 +1,197 @@
+"""The chat panel (#chat-body): the conversation in a role="log", a "Message" box, "Send",
+"Stop" and "Regenerate", and, until a model is loaded, the offer to load one.
+
+Every piece of text (the user's, the model's, to-do titles in replies) is added as a text
+node; nothing is ever parsed as HTML.
+"""
+from app.chat.assistant import Assistant
+from app.compat import js
+from app.ui.clock import local_today
+from app.ui.dom import append, by_id, clear, h, missing
+from app.ui.events import on, spawn
+
+WHO = {"user": "You", "assistant": "Assistant"}
+
+
+class ChatPanel:
+    def __init__(self, container, todos, active=None, load_embedded=None):
+        """`active`: the shared ActiveEngine (the chat uses whatever model it holds);
+        `load_embedded(on_progress)`: loads the built-in model into it (None: not offered)."""
+        self.assistant = Assistant(todos, today=local_today)
+        self.load_embedded = load_embedded
+        self.status = h("p", class_="chat-status", role="status")
+        self.progress = h("progress", max="1", value="0", aria_label="Model loading progress",
+                          hidden=True)
+        self.load_button = h("button", "Load the built-in model", type="button",
+                             hidden=load_embedded is None)
+        self.larger_button = h("button", "Get a larger model", type="button")
+        self.offer = h("div", self.status, self.progress,
+                       h("div", self.load_button, self.larger_button, class_="chat-offer-actions"),
+                       class_="chat-offer")
+        self.log = h("div", role="log", aria_label="Conversation", class_="chat-log",
+                     tabindex="0")
+        self.input = h("input", id="chat-input", type="text", autocomplete="off",
+                       placeholder="add buy milk · what is overdue? · how many open to-dos?")
+        self.send_button = h("button", "Send", type="submit")
+        self.stop_button = h("button", "Stop", type="button", disabled=True)
+        self.regen_button = h("button", "Regenerate", type="button", disabled=True)
+        self.form = h("form",
+                      h("label", "Message", for_="chat-input"),
+                      h("div", self.input, self.send_button, self.stop_button, self.regen_button,
+                        class_="chat-controls"),
+                      class_="chat-form")
+        clear(container).append(self.offer, self.log, self.form)
+        self._proxies = [
+            on(self.form, "submit", self._on_send),
+            on(self.form, "keydown", self._on_keydown),
+            on(self.stop_button, "click", lambda _e: self.assistant.stop()),
+            on(self.regen_button, "click", self._on_regenerate),
+            on(self.load_button, "click", self._on_load),
+            on(self.larger_button, "click", self._on_larger),
+        ]
+        self.busy = False
+        self._last_reply = []          # elements of the last reply (notices + message)
+        if active is not None:
+            active.subscribe(lambda engine: self.set_engine(
+                engine if engine is not None and engine.loaded else None))
+            self.assistant.engine = active.engine
+        self._update_offer()
+
+    # ------------------------------------------------------------ the engine
+    def set_engine(self, engine):
+        """Hand the chat an engine (the models panel calls this after loading one)."""
+        self.assistant.engine = engine
+        self._update_offer()
+        self._update_buttons()
+
+    def _update_offer(self):
+        if self.assistant.has_model:
+            info = self.assistant.engine.info()
+            self.status.textContent = (f"Model: {info.model or info.engine} ({info.engine}, "
+                                       f"{info.backend}). Questions about your list are "
+                                       "answered from the list itself.")
+            self.load_button.hidden = True
+            self.larger_button.hidden = True
+        else:
+            self.status.textContent = ("No model loaded. Commands (“add buy milk”, “mark buy "
+                                       "milk done”) and questions about your list work now.")
+            self.load_button.hidden = self.load_embedded is None
+            self.larger_button.hidden = False
+
+    def _on_load(self, _event):
+        self.load_button.disabled = True
+        self.progress.hidden = False
+
+        def progress(fraction, text=""):
+            self.progress.value = fraction
+            self.status.textContent = f"Loading the built-in model… {text}".strip()
+
+        async def load():
+            try:
+                self.set_engine(await self.load_embedded(progress))
+                self.input.focus()
+            finally:
+                self.load_button.disabled = False
+                self.progress.hidden = True
+        spawn(load(), lambda msg: self._set_status(f"The model could not be loaded: {msg}"))
+
+    def _set_status(self, text):
+        self.status.textContent = text
+
+    def _on_larger(self, _event):
+        panel = by_id("models-panel")
+        if missing(panel):
+            return
+        panel.scrollIntoView()
+        heading = by_id("models-heading")
+        heading.setAttribute("tabindex", "-1")
+        heading.focus()
+        self._set_status("Choose and download a model in “Models & storage”; it stays "
+                         "available offline afterwards.")
+
+    # ------------------------------------------------------------ messages
+    def _message(self, role, text="", kind=None):
+        body = h("p", text, class_="msg-text")
+        el = h("div", h("span", WHO[role], class_="msg-who"), body,
+               class_=f"msg msg-{role}", data_kind=kind)
+        self.log.append(el)
+        self._scroll()
+        return el, body
+
+    def _scroll(self):
+        self.log.scrollTop = self.log.scrollHeight
+
+    def _update_buttons(self):
+        streaming = self.assistant.current is not None
+        self.send_button.disabled = self.busy
+        self.stop_button.disabled = not streaming
+        self.regen_button.disabled = self.busy or not self.assistant.can_regenerate
+
+    def _on_send(self, event):
+        event.preventDefault()
+        text = self.input.value.strip()
+        if not text or self.busy:
+            return
+        self.input.value = ""
+        self._message("user", text)
+        spawn(self._respond(self.assistant.respond(text)), self._show_error)
+
+    def _on_keydown(self, event):
+        if event.key == "Escape":          # Escape in the message box stops the reply
+            self.assistant.stop()
+
+    def _on_regenerate(self, _event):
+        if self.busy or not self.assistant.can_regenerate:
+            return
+        for el in self._last_reply:
+            el.remove()
+
+        async def again():
+            return self.assistant.regenerate()
+        spawn(self._respond(again()), self._show_error)
+
+    async def send(self, text):
+        """Send `text` as if typed, and wait for the whole reply -> the reply element."""
+        self._message("user", text)
+        return await self._respond(self.assistant.respond(text))
+
+    async def _respond(self, reply_coro):
+        self.busy = True
+        self._update_buttons()
+        el = None
+        try:
+            reply = await reply_coro
+            if reply is None:
+                return None
+            self._last_reply = []
+            for notice in reply.notices:
+                self._last_reply.append(h("p", notice, class_="msg-notice", role="note"))
+                self.log.append(self._last_reply[-1])
+            el, body = self._message("assistant", kind=reply.kind)
+            self._last_reply.append(el)
+            el.dataset.state = "streaming"
+            el.setAttribute("aria-busy", "true")
+            self._update_buttons()
+            async for delta in reply.stream():
+                append(body, delta)
+                self._scroll()
+            if reply.stopped:
+                append(el, h("span", " (stopped)", class_="msg-stopped"))
+            if not reply.text.strip() and not reply.stopped:
+                append(body, "(no reply)")
+            el.dataset.state = "stopped" if reply.stopped else "done"
+            return el
+        except Exception:
+            if el is not None:
+                el.dataset.state = "error"
+            raise
+        finally:
+            if el is not None:
+                el.removeAttribute("aria-busy")
+            self.busy = False
+            self._update_buttons()
+
+    def _show_error(self, message):
+        el, _ = self._message("assistant", f"Sorry, that failed: {message}", kind="error")
+        el.dataset.state = "error"
+        el.setAttribute("role", "alert")

@@ -1,0 +1,28 @@
+"""The mounted panels by name, so one panel can reach another; tests and DevTools use it too.
+The chat follows the shared engine (app.engines.active): whoever loads a model, the chat
+uses it."""
+from app.ui.dom import by_id
+
+mounted = {}
+
+
+async def mount_todos_and_chat():
+    from app.engines.active import active
+    from app.ui.chat_panel import ChatPanel
+    from app.ui.todos_panel import mount_todos
+
+    mounted["todos"] = await mount_todos(by_id("todos-body"))
+    mounted["chat"] = ChatPanel(by_id("chat-body"), mounted["todos"].todos, active=active,
+                                load_embedded=load_embedded)
+    return mounted
+
+
+async def load_embedded(on_progress=None):
+    """Load the embedded default model into the shared engine -> the Engine. It is taken from
+    whichever store holds it (copied into the default store on first use), the same path the
+    models panel uses, so it is cached for offline use in one place."""
+    from app.engines.active import active
+    from app.engines.embedded import locate_embedded
+
+    model, store = await locate_embedded(on_progress)
+    return await active.load(model, store, on_progress)

@@ -1,0 +1,160 @@
+"""The assistant routes to code or the model, applies commands, streams, stops, regenerates.
+Uses a scripted engine: these are unit tests of the chat logic; the browser tests use wllama."""
+import datetime
+
+from app.chat.assistant import Assistant
+from app.todos.todolist import MemoryStore, TodoList
+from tests.chat.fakes import FakeEngine
+from tests.todos.aio import run
+
+TODAY = datetime.date(2026, 11, 20)
+
+
+def make(engine=None, titles=()):
+    todos = TodoList(MemoryStore())
+    run(todos.add_many(list(titles))) if titles else None
+    return Assistant(todos, engine=engine, today=lambda: TODAY)
+
+
+async def say(assistant, text):
+    reply = await assistant.respond(text)
+    parts = [d async for d in reply.stream()]
+    return reply, "".join(parts)
+
+
+def test_commands_change_the_list_and_confirm_without_a_model():
+    a = make()
+
+    async def go():
+        out = [(await say(a, "add call mom"))[1], (await say(a, "mark call mom done"))[1],
+               (await say(a, "mark call mom done"))[1], (await say(a, "uncheck call mum"))[1],
+               (await say(a, "rename call mom to call mum"))[1], (await say(a, "delete call mum"))[1],
+               (await say(a, "delete call mum"))[1]]
+        return out
+    out = run(go())
+    assert out == ["Added “call mom”.", "Marked “call mom” as done.", "“call mom” is already done.",
+                   "Marked “call mom” as not done.", "Renamed “call mom” to “call mum”.",
+                   "Deleted “call mum”.",
+                   "I couldn't find a to-do matching “call mum”. Nothing was changed."]
+    assert a.todos.items == []
+
+
+def test_ambiguous_command_asks_and_changes_nothing():
+    a = make(titles=["Call mom", "Call dad"])
+    reply, text = run(say(a, "delete call"))
+    assert text.startswith("Which one do you mean") and not reply.changed
+    assert len(a.todos) == 2
+
+
+def test_fact_questions_are_answered_by_code_even_with_a_model():
+    engine = FakeEngine("The model should not be asked.")
+    a = make(engine, titles=["a", "b", "c", "d", "e"])
+
+    async def go():
+        for t in a.todos.items[:2]:
+            await a.todos.set_done(t.id)
+        return await say(a, "How many open to-dos do I have?")
+    reply, text = run(go())
+    assert reply.kind == "facts" and text.startswith("You have 3 open to-dos")
+    assert engine.calls == []
+
+
+def test_without_a_model_free_chat_offers_to_load_one():
+    reply, text = run(say(make(), "Tell me a joke"))
+    assert reply.kind == "no-model" and "Load the built-in model" in text
+
+
+def test_model_replies_are_grounded_and_remember_the_conversation():
+    engine = FakeEngine("You should start with the rent.")
+    a = make(engine, titles=["Pay rent", "Buy milk"])
+
+    async def go():
+        await say(a, "add call mom")
+        first = await say(a, "What should I do first?")
+        second = await say(a, "And then?")
+        return first, second
+    (reply, text), _ = run(go())
+    assert reply.kind == "model" and text.strip() == "You should start with the rent."
+    system, *rest = engine.calls[-1]
+    assert system.role == "system" and "3 open and 0 done" in system.content
+    assert "Open to-dos (3): Pay rent; Buy milk; call mom." in system.content
+    assert [m.role for m in rest] == ["user", "assistant", "user", "assistant", "user"]
+    assert rest[1].content == "Added “call mom”."
+    assert rest[3].content.strip() == "You should start with the rent."
+
+
+def test_stop_ends_a_reply_early_and_keeps_what_was_said():
+    engine = FakeEngine(" ".join(f"w{i}" for i in range(200)), delay=0.001)
+    a = make(engine)
+
+    async def go():
+        reply = await a.respond("Write me a long story")
+        got = []
+        async for delta in reply.stream():
+            got.append(delta)
+            if len(got) == 3:
+                a.stop()
+        return reply, got
+    reply, got = run(go())
+    assert reply.stopped and len(got) == 3 and reply.text == "w0 w1 w2 "
+    assert a.turns[-1].reply == "w0 w1 w2 " and a.current is None
+
+
+def test_regenerate_replaces_the_last_model_reply_only():
+    engine = FakeEngine("first")
+    a = make(engine)
+
+    async def go():
+        await say(a, "hello")
+        engine.reply = "second"
+        again = a.regenerate()
+        text = "".join([d async for d in again.stream()])
+        await say(a, "add x")
+        return text, a.regenerate()
+    text, after_command = run(go())
+    assert text.strip() == "second" and a.turns[0].reply.strip() == "second"
+    assert len(engine.calls) == 2 and [m.role for m in engine.calls[1]] == ["system", "user"]
+    assert after_command is None               # a command is never re-run by "regenerate"
+
+
+def test_500_todos_fit_the_context_with_a_notice():
+    engine = FakeEngine("ok", context_size=2048)
+    a = make(engine, titles=[f"Task {i}" for i in range(500)])
+    reply, _ = run(say(a, "Give me a plan for the week"))
+    from app.chat.prompt import estimate_tokens
+    prompt = engine.calls[-1]
+    assert sum(estimate_tokens(m.content) for m in prompt) + a.options.max_tokens <= 2048
+    assert reply.notices and "summary" in reply.notices[0]
+
+
+def test_list_questions_can_go_to_the_model_when_asked():
+    engine = FakeEngine("3")
+    a = make(engine, titles=["a"])
+    a.route_facts = False
+    reply, _ = run(say(a, "How many open to-dos do I have?"))
+    assert reply.kind == "model" and engine.calls
+
+
+def test_replies_from_before_a_model_was_loaded_stay_out_of_its_prompt():
+    a = make()
+    run(say(a, "Tell me a joke"))
+    a.engine = FakeEngine("ok")
+    run(say(a, "Tell me a joke"))
+    assert [m.role for m in a.engine.calls[-1]] == ["system", "user"]
+
+
+def test_questions_about_one_item_are_answered_from_the_list():
+    engine = FakeEngine("The model should not be asked.")
+    a = make(engine, titles=["Pay rent", "Water the plants"])
+
+    async def go():
+        await a.todos.set_done(a.todos.items[1].id)
+        await a.todos.update(a.todos.items[0].id, due=TODAY.replace(day=18))
+        return [(await say(a, q))[1] for q in ("Have I paid the rent yet?",
+                                                "Did I water the plants?",
+                                                "Is it going to rain?")]
+    rent, plants, rain = run(go())
+    assert rent == "“Pay rent” is still open and overdue: it was due Wed 18 Nov."
+    assert plants == "“Water the plants” is done."
+    assert rain.strip() == "The model should not be asked."     # no item named: the model
+    assert len(engine.calls) == 1

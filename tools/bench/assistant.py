@@ -1,0 +1,173 @@
+"""Assistant: how many of 20 fixed questions about a fixed list (tests/chat/questions.json)
+get a correct reply with the embedded model, and the time to the first token of a reply.
+
+Two ways to answer are scored:
+- "assistant": the app as users get it (list questions answered by code from the facts,
+  everything else by the model with the facts in its system prompt);
+- "model only": every question goes to the model (with the same grounded prompt), to show
+  what the model alone does with the facts.
+
+"Model cached": the model is loaded once to fill the browser's cache, the browser is closed,
+and a new browser on the same profile loads it again from that cache; then the first token
+is timed for `runs` replies to a question only the model answers (greedy, no prompt cache,
+so every sample pays the full prompt). Time is measured in the page, from the message to
+the first streamed text.
+"""
+import json
+import re
+import tempfile
+from pathlib import Path
+
+from tools.bench.report import Result, environment, summary
+
+QUESTIONS = Path(__file__).resolve().parents[2] / "tests" / "chat" / "questions.json"
+TTFT_QUESTION = "What should I do first?"
+MAX_TOKENS = 48
+READY = "html[data-app-state=ready], html[data-app-state=error]"
+
+
+def load_questions(path=QUESTIONS):
+    return json.loads(Path(path).read_text())
+
+
+def is_correct(question, reply):
+    """Every `expect` regex matches and no `reject` regex does (case-insensitive)."""
+    return (all(re.search(p, reply, re.I) for p in question["expect"])
+            and not any(re.search(p, reply, re.I) for p in question.get("reject", ())))
+
+
+SETUP = """
+import datetime
+from app.engines.base import GenerationOptions
+from app.ui.panels import mounted
+spec = {spec}
+chat, todos = mounted['chat'], mounted['todos'].todos
+chat.assistant._today = lambda: datetime.date.fromisoformat(spec['today'])
+chat.assistant.options = GenerationOptions(max_tokens={max_tokens}, temperature=0,
+                                           extra={{'cache_prompt': False}})
+await todos.delete_many([t.id for t in todos.items])
+added = await todos.add_many([(t['title'], t['due']) for t in spec['todos']])
+for todo, t in zip(added, spec['todos']):
+    if t['done']:
+        await todos.set_done(todo.id)
+len(todos)
+"""
+
+ASK = """
+from app.compat import js
+from app.ui.panels import mounted
+a = mounted['chat'].assistant
+a.turns, a.route_facts = [], {route_facts}
+start = js.performance.now()
+reply = await a.respond({question!r})
+first, parts = None, []
+async for delta in reply.stream():
+    if first is None:
+        first = js.performance.now() - start
+    parts.append(delta)
+stats = getattr(a.engine, 'last_reply', None)
+{{"kind": reply.kind, "text": "".join(parts), "first_ms": first,
+  "total_ms": js.performance.now() - start,
+  "prompt_tokens": stats.prompt_tokens if stats and reply.kind == 'model' else None}}
+"""
+
+LOAD = """
+from app.compat import js
+from app.ui.panels import load_embedded
+start = js.performance.now()
+engine = await load_embedded()
+[js.performance.now() - start, engine.info().backend, engine.info().threads]
+"""
+
+
+def open_app(playwright, profile, base):
+    from tools.browser import launch_persistent
+    ctx = launch_persistent(playwright, profile)
+    page = ctx.pages[0] if ctx.pages else ctx.new_page()
+    page.goto(base + "/")
+    page.wait_for_selector(READY, timeout=120_000, state="attached")
+    if page.evaluate("document.documentElement.dataset.appState") != "ready":
+        raise RuntimeError(f"the app failed to boot: {page.inner_text('body')[:300]}")
+    return ctx, page
+
+
+def run_py(page, code):
+    return page.evaluate("code => appPython(code)", code)
+
+
+def run(runs=5):
+    from playwright.sync_api import sync_playwright
+
+    from tools import site
+    from tools.devserver import serve_in_thread
+
+    spec = load_questions()
+    server, base = serve_in_thread(site.SITE)
+    answers = {"assistant": [], "model only": []}
+    ttft, totals, prompt_tokens = [], [], []
+    try:
+        with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+            ctx, page = open_app(p, profile, base)          # 1st browser: fills the cache
+            run_py(page, LOAD)
+            version = ctx.browser.version if ctx.browser else "unknown"
+            ctx.close()
+            ctx, page = open_app(p, profile, base)          # 2nd browser: model cached
+            try:
+                load_ms, backend, threads = run_py(page, LOAD)
+                print(f"  model loaded from cache in {load_ms:.0f} ms ({backend}, {threads} threads)",
+                      flush=True)
+                run_py(page, SETUP.format(spec=repr(spec), max_tokens=MAX_TOKENS))
+                for i in range(runs):
+                    out = run_py(page, ASK.format(route_facts=True, question=TTFT_QUESTION))
+                    ttft.append(out["first_ms"])
+                    totals.append(out["total_ms"])
+                    prompt_tokens.append(out["prompt_tokens"])
+                    print(f"  ttft run {i + 1}/{runs}: {out['first_ms']:.0f} ms "
+                          f"({out['prompt_tokens']} prompt tokens)", flush=True)
+                for mode, route in (("assistant", True), ("model only", False)):
+                    for n, q in enumerate(spec["questions"], 1):
+                        out = run_py(page, ASK.format(route_facts=route, question=q["q"]))
+                        out["question"], out["correct"] = q["q"], is_correct(q, out["text"])
+                        answers[mode].append(out)
+                        print(f"  {mode} {n:2}/{len(spec['questions'])} "
+                              f"{'ok ' if out['correct'] else 'BAD'} [{out['kind']}] "
+                              f"{q['q']} -> {out['text'].strip()[:100]!r}", flush=True)
+            finally:
+                ctx.close()
+    finally:
+        server.shutdown()
+
+    n = len(spec["questions"])
+    first = summary(ttft)
+    rows = [["time to first token (model cached), ms", first["median"], first["min"],
+             first["max"], first["n"]],
+            ["whole reply (<= %d tokens), ms" % MAX_TOKENS, *_stats(totals)],
+            ["model load from the browser cache, ms", load_ms, "", "", 1]]
+    for mode, outs in answers.items():
+        correct = sum(o["correct"] for o in outs)
+        by_code = sum(o["kind"] != "model" for o in outs)
+        rows.append([f"correct replies, {mode}", f"{correct}/{n}", "", "",
+                     f"{by_code} by code"])
+    return Result(
+        suite="assistant",
+        columns=["measure", "median", "min", "max", "runs / note"],
+        rows=rows,
+        samples={"ttft_ms": ttft, "reply_ms": totals, "prompt_tokens": prompt_tokens,
+                 "load_from_cache_ms": [load_ms],
+                 **{f"answers ({mode})": outs for mode, outs in answers.items()}},
+        environment={**environment(version), "backend": backend, "threads": threads},
+        notes=[f"embedded SmolLM2-135M-Instruct Q4_1 on wllama ({backend}, {threads} threads), "
+               f"greedy, max {MAX_TOKENS} tokens, no prompt cache",
+               f"time to first token: {TTFT_QUESTION!r} about the {len(spec['todos'])}-item list "
+               f"(median {_median(prompt_tokens)} prompt tokens)"],
+    )
+
+
+def _stats(values):
+    s = summary(values)
+    return [s["median"], s["min"], s["max"], s["n"]]
+
+
+def _median(values):
+    values = [v for v in values if v is not None]
+    return summary(values)["median"] if values else None
