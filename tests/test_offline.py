@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import READY, BOOT_TIMEOUT_MS, RequestGuard, wait_for_boot
+from tests.conftest import BOOT_TIMEOUT_MS, RequestGuard, wait_for_boot
 from tools import site
 from tools.browser import launch_persistent
 from tools.devserver import serve_in_thread

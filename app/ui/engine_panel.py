@@ -1,7 +1,8 @@
 """Models panel, engine section: what runs the assistant (engine, model, backend, threads,
 context) and the action that loads the embedded model. Renders into #models-body."""
 from app.compat import create_proxy
-from app.ui.dom import by_id, clear, h
+from app.ui.dom import clear, h
+from app.ui.shell import feature_area
 
 BACKEND_LABELS = {"webgpu": "WebGPU (GPU)", "wasm": "WebAssembly (CPU)"}
 
@@ -24,9 +25,6 @@ class EnginePanel:
         self.section = h("section", h("h3", "Engine", id="engine-heading"),
                          self.details, self.notes, self.progress, self.status, self.error,
                          self.button, class_="engine-panel", aria_labelledby="engine-heading")
-        placeholder = container.querySelector(".placeholder")
-        if placeholder is not None:
-            placeholder.remove()
         container.append(self.section)
         active.subscribe(lambda _engine: self.show_info())
         self.show_info()
@@ -67,4 +65,4 @@ class EnginePanel:
 
 
 def render_engine_panel(active, locate_embedded, container=None):
-    return EnginePanel(container or by_id("models-body"), active, locate_embedded)
+    return EnginePanel(container or feature_area("models", "engine"), active, locate_embedded)

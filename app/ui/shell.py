@@ -17,9 +17,21 @@ def render_shell():
           class_="app-header"),
         h("main",
           [h("section", h("h2", title, id=f"{key}-heading"),
-             h("div", h("p", text, class_="placeholder"), id=f"{key}-body"),
+             h("div", h("p", text, class_="panel-placeholder"), id=f"{key}-body"),
              id=f"{key}-panel", class_="panel", aria_labelledby=f"{key}-heading")
            for key, title, text in PANELS],
           class_="app-main"),
     )
     return app
+
+
+def feature_area(panel, feature):
+    """A container of its own for one feature inside a shell panel (the models panel holds
+    storage, downloads and the engine). The panel's placeholder goes once something mounts;
+    each feature may clear and redraw its area without touching the others."""
+    body = by_id(f"{panel}-body")
+    for placeholder in list(body.getElementsByClassName("panel-placeholder")):
+        placeholder.remove()
+    area = h("div", class_=f"feature feature-{feature}", data_feature=feature)
+    body.append(area)
+    return area

@@ -8,7 +8,8 @@ listener serves every button, so re-rendering never leaks callbacks.
 import asyncio
 
 from app.compat import create_proxy
-from app.ui.dom import by_id, clear, h
+from app.ui.dom import clear, h
+from app.ui.shell import feature_area
 
 UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB")
 
@@ -201,7 +202,7 @@ class StoragePanel:
 
 
 def render(container=None):
-    panel = StoragePanel(container or by_id("models-body"))
+    panel = StoragePanel(container or feature_area("models", "storage"))
     panel.frame()
     panel.refresh_later()
     return panel
