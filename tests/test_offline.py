@@ -196,3 +196,51 @@ await p.mark_done(0, 4096)
         assert ctx.guard.blocked == []
     finally:
         ctx.close()
+
+
+def load_builtin_model(page):
+    from tests.chat.conftest import REPLY_TIMEOUT_MS
+    page.get_by_role("button", name="Load the built-in model").click()
+    page.wait_for_function(
+        "document.querySelector('.chat-status').textContent.startsWith('Model:')",
+        timeout=REPLY_TIMEOUT_MS)
+
+
+def test_todos_and_chat_with_the_embedded_model_work_offline(
+        playwright_instance, private_site, tmp_path):
+    from tests.chat.conftest import GREEDY, reply_text, send
+    from tests.conftest import run_py
+
+    _site, base, httpd = private_site
+    profile = tmp_path / "profile"
+    ctx, page = persistent(playwright_instance, profile)
+    try:
+        boot(page, base + "/")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.get_by_role("textbox", name="New to-do").fill("Water the plants")
+        page.get_by_role("button", name="Add", exact=True).click()
+        page.get_by_role("checkbox", name="Water the plants", exact=True).wait_for()
+        load_builtin_model(page)   # copies the embedded model into the default store
+        # The worker has warmed what the model's runtime needs offline.
+        page.wait_for_function("""caches.match(new URL('wasm/wllama@3.8.1/wllama.wasm',
+                                                       location.href).href).then(r => !!r)""")
+        assert ctx.guard.blocked == []
+    finally:
+        ctx.close()
+    httpd.stop()   # the network is gone
+
+    ctx, page = persistent(playwright_instance, profile)
+    try:
+        boot(page, base + "/")
+        assert page.get_by_role("checkbox", name="Water the plants", exact=True).is_visible()
+        load_builtin_model(page)   # from the store, no network
+        run_py(page, GREEDY.format(n=16))
+        reply = send(page, "Say hello to me in one short sentence.")
+        assert reply.get_attribute("data-state") == "done"
+        assert reply_text(reply).strip()
+        tokens = run_py(page, "from app.ui.panels import mounted\n"
+                              "mounted['chat'].assistant.engine.last_reply.tokens")
+        assert tokens > 0   # the reply came from the model, not from code
+        assert ctx.guard.blocked == []
+    finally:
+        ctx.close()
