@@ -1,5 +1,5 @@
 """Models panel, engine section: what runs the assistant (engine, model, backend, threads,
-context) and the action that loads the embedded model. Renders into #models-body."""
+context) and the action that loads the embedded model. Renders into its own area of the models panel."""
 from app.compat import create_proxy
 from app.ui.dom import clear, h
 from app.ui.shell import feature_area

@@ -16,7 +16,7 @@ def boot(page, url):
     page.goto(url)
     state = wait_for_boot(page)
     assert state == "ready", page.inner_text("body")
-    page.wait_for_selector("#models-body[data-state=ready]", state="attached", timeout=60_000)
+    page.wait_for_selector("[data-feature=storage][data-state=ready]", state="attached", timeout=60_000)
     return page
 
 
