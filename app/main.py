@@ -15,10 +15,12 @@ def set_state(state, message=None):
 async def start():
     try:
         from app import devhooks
+        from app.ui.downloads_panel import render_downloads_panel
         from app.ui.shell import render_shell
 
         devhooks.install()
         render_shell()
+        render_downloads_panel()      # renders now; reads the catalog and stores afterwards
     except Exception as exc:  # boot must end in a visible state, never a blank page
         traceback.print_exc()
         set_state("error", f"The app could not start: {exc!r}")

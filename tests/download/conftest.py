@@ -6,12 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RequestGuard, run_py, wait_for_boot
-from tests.download import faultserver
+from tests.conftest import RequestGuard, wait_for_boot
+from tools import faultserver
 
 HERE = Path(__file__).resolve().parent
 MiB = 1 << 20
 SIZE = 20 * MiB
+
+
+PY_TIMEOUT_MS = 240_000
+
+
+def run_py(pg, code, timeout_ms=PY_TIMEOUT_MS):
+    """tests.conftest.run_py with a deadline: a hung page fails the test with the code it ran
+    instead of hanging the suite."""
+    return pg.evaluate("""([code, ms]) => Promise.race([appPython(code), new Promise((_, no) =>
+        setTimeout(() => no(new Error(`no answer after ${ms} ms to: ${code.slice(0, 200)}`)), ms))])""",
+                       [code, timeout_ms])
 
 
 def make_file(path, size, seed):
@@ -52,7 +63,6 @@ def open_app(context, base):
     pg.goto(base + "/")
     assert wait_for_boot(pg) == "ready", pg.inner_text("body")
     run_py(pg, (HERE / "page_helpers.py").read_text())
-    run_py(pg, (HERE / "memstore.py").read_text())
     return pg
 
 

@@ -4,51 +4,54 @@ import time
 
 import pytest
 
-from tests.conftest import run_py
-from tests.download.conftest import MiB, SIZE
+from tests.download.conftest import run_py, MiB, SIZE
 
 pytestmark = pytest.mark.browser
 
 CHUNK = 2 * MiB
 PARALLEL = 6
-STORE = "stores['mem']"
+STORE = "get_store('opfs')"      # the default store; every store is covered in test_resume
 _counter = iter(range(10**6))
 
 
-def setup_page(page):
-    run_py(page, "stores = globals().get('stores') or {'mem': MemStore()}; True")
-
-
-def start(page, fault, files, *, sha="expected", size="expected", file="f20.bin", **kw):
-    """Start a download of `file` as a fresh model id; -> (name, key)."""
-    setup_page(page)
+def start(page, fault, files, *, sha="expected", size="expected", file="f20.bin", model=None,
+          store=STORE, **kw):
+    """Start a download of `file` (as a fresh model id unless `model` is given); -> (name, key).
+    `name` identifies this run in the page; the model id (and so the store key) may repeat."""
     real_size, real_sha = files[1][file]
     size = real_size if size == "expected" else size
     sha = real_sha if sha == "expected" else sha
     name = f"m{next(_counter)}"
+    model = model or name
     opts = ", ".join(f"{k}={v!r}" for k, v in {"chunk_size": CHUNK, "parallel": PARALLEL, **kw}.items())
-    run_py(page, f"start({name!r}, {STORE}, test_model({name!r}, {file!r}, {size!r}, {sha!r}), {opts})")
-    return name, f"{name}/{file}"
+    run_py(page, f"start({name!r}, {store}, test_model({model!r}, {file!r}, {size!r}, {sha!r}), {opts})")
+    return name, f"{model}/{file}"
 
 
 def finish(page, name):
     return run_py(page, f"await finish({name!r})")
 
 
-def state_of(page, key):
-    return run_py(page, f"await store_state({STORE}, {key!r})")
+def state_of(page, key, store=STORE):
+    return run_py(page, f"await store_state({store}, {key!r})")
 
 
-def stored_sha(page, key):
-    return run_py(page, f"await stored_sha256({STORE}, {key!r})")
+def stored_sha(page, key, store=STORE):
+    return run_py(page, f"await stored_sha256({store}, {key!r})")
 
 
-def wait_until(predicate, timeout=60, step=0.02):
+def pause(page, seconds):
+    """Sleep while letting Playwright work: the request guard's route handler runs on this
+    thread, so a bare time.sleep would hold every request of the page."""
+    page.wait_for_timeout(seconds * 1000)
+
+
+def wait_until(page, predicate, timeout=60, step=0.02):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
             return True
-        time.sleep(step)
+        pause(page, step)
     raise AssertionError("condition not reached in time")
 
 

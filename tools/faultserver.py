@@ -1,5 +1,5 @@
-"""A loopback server for download tests: the real site (so the app page is same-origin) plus
-files under /files/ from a temp folder, with faults injected on those files.
+"""A loopback server with fault injection (download tests and benchmark): the real site, so
+the app page is same-origin, plus files under /files/ from a folder, with faults on those.
 
 It subclasses the dev server's SiteHandler, so ranges, ETags and headers are the real ones;
 `write_body` sees every body byte, which is where bytes are counted, paced and cut.
