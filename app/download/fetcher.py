@@ -61,6 +61,17 @@ class Session:
         self.controllers = {}          # id -> AbortController (JsProxy is unhashable)
         self.cancelled = False
         self._cancel_event = asyncio.Event()
+        self._free = []                 # chunk buffers to reuse (at most `parallel` exist)
+
+    def buffer(self, size):
+        while self._free:
+            buf = self._free.pop()
+            if buf.length == size:
+                return buf
+        return js.Uint8Array.new(size)
+
+    def release(self, buf):
+        self._free.append(buf)
 
     async def fetch(self, url, method="GET", span=None):
         """-> (Response, AbortController); the caller must `done(controller)`."""
@@ -292,22 +303,28 @@ class FileDownload:
         """Fetch [start, end) into one JS buffer, then write it and mark it done. A body cut
         short is continued from where it stopped; failures retry with bounded backoff."""
         length = end - start
-        buf = js.Uint8Array.new(length)
-        cursor = _Cursor()
-        attempt = 0
-        while cursor.pos < length:
-            before = cursor.pos
-            try:
-                await self._fetch_into(buf, start, cursor, length)
-                if cursor.pos < length:
-                    raise _Retry("the connection ended early (truncated chunk)")
-            except _Retry as exc:
-                attempt = 0 if cursor.pos > before else attempt + 1
-                if attempt:               # no progress at all: back off before trying again
-                    await self.retry_pause(attempt, str(exc))
-        self.session.check()
-        await partial.write_at(start, buf)
-        await partial.mark_done(start, end)
+        pooled = self.session.buffer(self.owner.chunk_size)
+        buf = pooled.subarray(0, length) if length <= pooled.length else js.Uint8Array.new(length)
+        try:
+            cursor = _Cursor()
+            attempt = 0
+            while cursor.pos < length:
+                before = cursor.pos
+                try:
+                    await self._fetch_into(buf, start, cursor, length)
+                    if cursor.pos < length:
+                        raise _Retry("the connection ended early (truncated chunk)")
+                except _Retry as exc:
+                    attempt = 0 if cursor.pos > before else attempt + 1
+                    if attempt:               # no progress at all: back off before trying again
+                        await self.retry_pause(attempt, str(exc))
+            self.session.check()
+            await partial.write_at(start, buf)
+            await partial.mark_done(start, end)
+        finally:
+            # Stores copy what they keep by the time mark_done returns (Blob parts, worker
+            # messages), so the buffer serves the next chunk: no garbage per chunk.
+            self.session.release(pooled)
 
     async def _fetch_into(self, buf, start, cursor, length):
         response, controller = await self.session.fetch(self.url, span=(start + cursor.pos, start + length))

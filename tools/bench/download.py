@@ -15,7 +15,6 @@ import os
 import statistics
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -26,7 +25,7 @@ from tools.browser import launch
 
 MiB = 1 << 20
 THROUGHPUT_SIZE = 256 * MiB
-CAP_SIZE = 48 * MiB
+CAP_SIZE = 60 * MiB                 # 2 rounds of 6 x 5 MiB chunks
 CAP_RATE = 4 * MiB                 # bytes/s per connection
 MEMORY_SIZES = (256 * MiB, 1024 * MiB)
 RESUME_SIZE = 128 * MiB
@@ -97,9 +96,11 @@ OURS = """
 import time
 from app.download.catalog import Model, ModelFile
 from app.download.fetcher import ModelDownload
+from app.download.plan import RetryPolicy
 from app.storage import get_store
 
-async def bench_ours(model_id, url, size, sha, parallel=6, chunk_size=5 << 20, keep=False):
+async def bench_ours(model_id, url, size, sha, parallel=6, chunk_size=5 << 20, keep=False,
+                     retries=5):
     store = get_store("opfs")
     model = Model(model_id, model_id, (ModelFile(url.rsplit("/", 1)[1], url, size, sha),))
     marks = {}
@@ -108,7 +109,8 @@ async def bench_ours(model_id, url, size, sha, parallel=6, chunk_size=5 << 20, k
             marks["verify"] = time.perf_counter()
     t0 = time.perf_counter()
     download = ModelDownload(model, store, parallel=parallel, chunk_size=chunk_size,
-                             on_progress=on_progress)
+                             on_progress=on_progress,
+                             retry=RetryPolicy(retries=retries, base_delay=0.05, max_delay=0.1))
     try:
         await download.run()
         ok, error = True, None
@@ -264,10 +266,8 @@ def run(runs=5):
 
                         url, sha = files[RESUME_SIZE]
                         state.reset(down_after=RESUME_SIZE // 2)
-                        page.evaluate("c => appPython(c)", "import app.download.plan as P; "
-                                      "P.RetryPolicy.__init__.__defaults__ = (2, 0.05, 0.1); True")
                         first = page.evaluate("c => appPython(c)", f"await bench_ours('res{i}', {url!r}, "
-                                              f"{RESUME_SIZE}, {sha!r}, keep=True)")
+                                              f"{RESUME_SIZE}, {sha!r}, keep=True, retries=2)")
                         sent = state.stats.bytes_sent
                         state.reset()
                         r = ours(page, f"res{i}", url, RESUME_SIZE, sha)
