@@ -39,9 +39,12 @@ class WebLock:
         keep.destroy()
 
         def on_grant(lock):
+            # JS null (lock not available) arrives as None or pyodide's jsnull: a granted
+            # Lock is the only value with a `mode`.
+            got = getattr(lock, "mode", None) is not None
             if not granted.done():
-                granted.set_result(lock is not None)
-            return held if lock is not None else None
+                granted.set_result(got)
+            return held if got else None
 
         callback = create_proxy(on_grant)
         options = {"ifAvailable": True} if if_available else {}
