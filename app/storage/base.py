@@ -54,7 +54,8 @@ class Partial(ABC):
 
     @abstractmethod
     async def write_at(self, offset, data):
-        """Write `data` (JS Uint8Array or bytes) at byte `offset`."""
+        """Write `data` (JS Uint8Array or bytes) at byte `offset`. Once `mark_done` covering
+        it has returned, the caller may reuse `data` (the downloader recycles its buffers)."""
 
     @abstractmethod
     async def done_ranges(self):

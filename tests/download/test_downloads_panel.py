@@ -1,0 +1,80 @@
+"""The Models panel's download section, driven like a user: pick a store, download, watch the
+progress text, cancel, resume, and find the model stored after a reload."""
+import json
+
+import pytest
+
+from tests.conftest import wait_for_boot
+from tests.download.conftest import MiB, SIZE
+from tests.download.test_fetch_faults import CHUNK, PARALLEL, wait_until
+
+pytestmark = pytest.mark.browser
+
+NAME = "Test model 20 MiB"
+
+
+def panel_catalog(files):
+    return {"format": 1, "default": "panel-test", "models": [{
+        "id": "panel-test", "name": NAME, "engine": "wllama",
+        "files": [{"name": "f20.bin", "url": "files/f20.bin", "size": SIZE,
+                   "sha256": files[1]["f20.bin"][1]}]}]}
+
+
+def open_panel(context, fault, files):
+    page = context.new_page()
+    page.route("**/models/catalog.json", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(panel_catalog(files))))
+    page.goto(fault.base + "/")
+    assert wait_for_boot(page) == "ready"
+    return page.get_by_role("region", name="Models & storage"), page
+
+
+def test_download_cancel_resume_and_stored_after_reload(dl_context, fault, files):
+    panel, page = open_panel(dl_context, fault, files)
+    try:
+        assert panel.get_by_role("heading", name="Download models").is_visible()
+        panel.get_by_label("Store for downloads").select_option("idb")
+        row = panel.get_by_role("listitem").filter(has_text=NAME)
+        status = row.get_by_role("status")
+        wait_until(page, lambda: "Not downloaded to IndexedDB" in status.inner_text())
+
+        fault.reset(bandwidth=1 * MiB)
+        row.get_by_role("button", name=f"Download {NAME}").click()
+        bar = row.get_by_role("progressbar", name=f"Download progress of {NAME}")
+        wait_until(page, lambda: "MiB/s" in status.inner_text() and "left" in status.inner_text())
+        assert bar.is_visible()
+        assert " of 20.0 MiB" in status.inner_text()
+        wait_until(page, lambda: fault.stats.bytes_sent > 3 * MiB)
+        row.get_by_role("button", name=f"Cancel download of {NAME}").click()
+        resume = row.get_by_role("button", name=f"Resume download of {NAME}")
+        resume.wait_for(timeout=10_000)
+        assert "paused" in status.inner_text()
+        sent = fault.stats.bytes_sent
+
+        fault.reset()
+        resume.click()
+        wait_until(page, lambda: "verified" in status.inner_text())
+        assert "Downloaded to IndexedDB and verified" in status.inner_text()
+        assert sent + fault.stats.bytes_sent - SIZE <= PARALLEL * CHUNK
+
+        page.reload()
+        assert wait_for_boot(page) == "ready"
+        panel.get_by_label("Store for downloads").wait_for()
+        assert panel.get_by_label("Store for downloads").input_value() == "idb"   # remembered
+        wait_until(page, lambda: "Stored in IndexedDB and verified" in
+                   panel.get_by_role("listitem").filter(has_text=NAME).get_by_role("status").inner_text())
+    finally:
+        page.close()
+
+
+def test_a_broken_catalog_is_a_message_not_a_crash(dl_context, fault):
+    page = dl_context.new_page()
+    try:
+        page.route("**/models/catalog.json", lambda route: route.fulfill(
+            status=200, content_type="application/json", body='{"format": 1, "models": [{"id": ""}]}'))
+        page.goto(fault.base + "/")
+        assert wait_for_boot(page) == "ready"
+        panel = page.get_by_role("region", name="Models & storage")
+        wait_until(page, lambda: "could not be loaded" in panel.inner_text())
+    finally:
+        page.close()

@@ -1,0 +1,361 @@
+"""Download: our parallel ranged downloader against a plain fetch and the guide's fetchInChunks.
+
+Measured in headless Chromium against a loopback server (the dev server's handler, with the
+test suite's per-connection bandwidth cap and byte counter):
+- throughput on loopback: ours (6 x 5 MiB ranges, written into OPFS, sha256-verified) next to
+  one plain `fetch` whose body is read and dropped (target: ours >= 0.9x);
+- with a per-connection bandwidth cap: ours with 6 parallel chunks vs one stream (>= 5x);
+- peak renderer RSS (read from /proc for the launched Chromium's renderer processes) while
+  downloading and storing a 256 MiB and a 1 GiB file, ours next to the guide's
+  `fetchInChunks` + whole Blob written to OPFS (target: ours <= 150 MiB above idle, flat);
+- bytes sent again after the server goes away at 50% and the download is resumed.
+"""
+import hashlib
+import os
+import statistics
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from tools import faultserver, site
+from tools.bench.report import Result, Target, environment, summary
+from tools.browser import launch
+
+MiB = 1 << 20
+THROUGHPUT_SIZE = 256 * MiB
+CAP_SIZE = 60 * MiB                 # 2 rounds of 6 x 5 MiB chunks
+CAP_RATE = 4 * MiB                 # bytes/s per connection
+MEMORY_SIZES = (256 * MiB, 1024 * MiB)
+RESUME_SIZE = 128 * MiB
+READY = "html[data-app-state=ready], html[data-app-state=error]"
+
+# The guide's helper, as published (only `export default` dropped), and its storing step.
+GUIDE_FETCH_IN_CHUNKS = """
+async function fetchInChunks(url, chunkSize = 5 * 1024 * 1024, maxParallelRequests = 6,
+                             progressCallback = null, signal = null) {
+  async function getFileSize(url, signal) {
+    const response = await fetch(url, { method: 'HEAD', signal });
+    if (!response.ok) throw new Error('Failed to fetch the file size');
+    const contentLength = response.headers.get('content-length');
+    if (!contentLength) throw new Error('Content-Length header is missing');
+    return parseInt(contentLength, 10);
+  }
+  async function fetchChunk(url, start, end, signal) {
+    const response = await fetch(url, { headers: { Range: `bytes=${start}-${end}` }, signal });
+    if (!response.ok && response.status !== 206) throw new Error('Failed to fetch chunk');
+    return await response.arrayBuffer();
+  }
+  async function downloadChunks(url, fileSize, chunkSize, maxParallelRequests, progressCallback, signal) {
+    let chunks = [];
+    let queue = [];
+    let start = 0;
+    let downloadedBytes = 0;
+    async function processQueue() {
+      while (start < fileSize) {
+        if (queue.length < maxParallelRequests) {
+          let end = Math.min(start + chunkSize - 1, fileSize - 1);
+          let promise = fetchChunk(url, start, end, signal)
+            .then((chunk) => {
+              chunks.push({ start, chunk });
+              downloadedBytes += chunk.byteLength;
+              if (progressCallback) progressCallback(downloadedBytes, fileSize);
+              queue = queue.filter((p) => p !== promise);
+            })
+            .catch((err) => { throw err; });
+          queue.push(promise);
+          start += chunkSize;
+        }
+        if (queue.length >= maxParallelRequests) await Promise.race(queue);
+      }
+      await Promise.all(queue);
+    }
+    await processQueue();
+    return chunks.sort((a, b) => a.start - b.start).map((chunk) => chunk.chunk);
+  }
+  const fileSize = await getFileSize(url, signal);
+  const chunks = await downloadChunks(url, fileSize, chunkSize, maxParallelRequests, progressCallback, signal);
+  const blob = new Blob(chunks);
+  return blob;
+}
+"""
+
+PLAIN_FETCH = """
+async (url) => {
+  const t0 = performance.now();
+  const response = await fetch(url, { cache: 'no-store' });
+  const reader = response.body.getReader();
+  let n = 0;
+  for (;;) { const { done, value } = await reader.read(); if (done) break; n += value.length; }
+  return [performance.now() - t0, n];
+}
+"""
+
+OURS = """
+import time
+from app.download.catalog import Model, ModelFile
+from app.download.fetcher import ModelDownload
+from app.download.plan import RetryPolicy
+from app.storage import get_store
+
+async def bench_ours(model_id, url, size, sha, parallel=6, chunk_size=5 << 20, keep=False,
+                     retries=5):
+    store = get_store("opfs")
+    model = Model(model_id, model_id, (ModelFile(url.rsplit("/", 1)[1], url, size, sha),))
+    marks = {}
+    def on_progress(p):
+        if p.state == "verifying" and "verify" not in marks:
+            marks["verify"] = time.perf_counter()
+    t0 = time.perf_counter()
+    download = ModelDownload(model, store, parallel=parallel, chunk_size=chunk_size,
+                             on_progress=on_progress,
+                             retry=RetryPolicy(retries=retries, base_delay=0.05, max_delay=0.1))
+    try:
+        await download.run()
+        ok, error = True, None
+    except Exception as exc:
+        ok, error = False, str(exc)
+    t1 = time.perf_counter()
+    if not keep:
+        await store.delete(model.key(model.files[0]))
+    return {"ok": ok, "error": error, "ms": (t1 - t0) * 1000,
+            "download_ms": (marks.get("verify", t1) - t0) * 1000}
+True
+"""
+
+
+def make_file(folder, name, size):
+    """Pseudo-random bytes (cheap to make, not compressible); -> (path, sha256)."""
+    path = Path(folder) / name
+    digest = hashlib.sha256()
+    block = os.urandom(MiB)
+    with open(path, "wb") as f:
+        for i in range(size // MiB):
+            piece = i.to_bytes(8, "little") + block[8:]
+            f.write(piece)
+            digest.update(piece)
+    return path, digest.hexdigest()
+
+
+def renderer_pids():
+    """Renderer processes of every Chromium started below this process (via /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        for child in children.get(pid, []):
+            todo.append(child)
+            try:
+                cmd = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"--type=renderer" in cmd:
+                out.append(child)
+    return out
+
+
+def rss_bytes(pids):
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+class PeakRss:
+    """Samples renderer RSS every 20 ms on a thread; `.peak` after `stop()`."""
+
+    def __init__(self):
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_bytes(renderer_pids()))
+            self._stop.wait(0.02)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def idle_rss(page):
+    page.wait_for_timeout(1500)
+    return statistics.median(rss_bytes(renderer_pids()) for _ in range(5) if not page.wait_for_timeout(100))
+
+
+def boot(playwright, base):
+    browser = launch(playwright)
+    page = browser.new_page()
+    page.goto(base + "/")
+    page.wait_for_selector(READY, timeout=120_000, state="attached")
+    if page.evaluate("document.documentElement.dataset.appState") != "ready":
+        raise RuntimeError("the app did not boot: " + page.inner_text("body")[:300])
+    page.evaluate("c => appPython(c)", OURS)
+    return browser, page
+
+
+def ours(page, model_id, url, size, sha, **kw):
+    opts = "".join(f", {k}={v!r}" for k, v in kw.items())
+    result = page.evaluate("c => appPython(c)",
+                           f"await bench_ours({model_id!r}, {url!r}, {size}, {sha!r}{opts})")
+    if not result["ok"]:
+        raise RuntimeError(f"our download failed: {result['error']}")
+    return result
+
+
+def run(runs=5):
+    samples = {name: [] for name in (
+        "loopback plain fetch ms", "loopback ours ms", "loopback ours download phase ms",
+        "capped one stream ms", "capped ours 6 parallel ms",
+        "rss idle MiB", "rss ours 256MiB above idle MiB", "rss ours 1GiB above idle MiB",
+        "rss guide 256MiB above idle MiB", "rss guide 1GiB above idle MiB",
+        "resume bytes sent again MiB")}
+    mem_runs = max(1, min(runs, 3))
+    with tempfile.TemporaryDirectory(prefix="bench-download-") as folder:
+        files = {}
+        for size in {THROUGHPUT_SIZE, CAP_SIZE, RESUME_SIZE, *MEMORY_SIZES}:
+            name = f"f{size // MiB}.bin"
+            files[size] = (f"files/{name}", make_file(folder, name, size)[1])
+        server, base, state = faultserver.start(site.SITE, folder)
+        version = "unknown"
+        try:
+            with sync_playwright() as p:
+                browser, page = boot(p, base)
+                version = browser.version
+                try:
+                    for i in range(runs):
+                        url, sha = files[THROUGHPUT_SIZE]
+                        state.reset()
+                        ms, n = page.evaluate(PLAIN_FETCH, url)
+                        assert n == THROUGHPUT_SIZE
+                        samples["loopback plain fetch ms"].append(ms)
+                        r = ours(page, f"tp{i}", url, THROUGHPUT_SIZE, sha)
+                        samples["loopback ours ms"].append(r["ms"])
+                        samples["loopback ours download phase ms"].append(r["download_ms"])
+                        print(f"  run {i + 1}/{runs} loopback: plain {ms:.0f} ms, ours {r['ms']:.0f} ms "
+                              f"(download {r['download_ms']:.0f} ms)", flush=True)
+
+                        url, sha = files[CAP_SIZE]
+                        state.reset(bandwidth=CAP_RATE)
+                        one, _ = page.evaluate(PLAIN_FETCH, url)
+                        samples["capped one stream ms"].append(one)
+                        r = ours(page, f"cap{i}", url, CAP_SIZE, sha)
+                        samples["capped ours 6 parallel ms"].append(r["ms"])
+                        print(f"  run {i + 1}/{runs} capped {CAP_RATE // MiB} MiB/s per connection: "
+                              f"one stream {one:.0f} ms, ours {r['ms']:.0f} ms", flush=True)
+
+                        url, sha = files[RESUME_SIZE]
+                        state.reset(down_after=RESUME_SIZE // 2)
+                        first = page.evaluate("c => appPython(c)", f"await bench_ours('res{i}', {url!r}, "
+                                              f"{RESUME_SIZE}, {sha!r}, keep=True, retries=2)")
+                        sent = state.stats.bytes_sent
+                        state.reset()
+                        r = ours(page, f"res{i}", url, RESUME_SIZE, sha)
+                        again = (sent + state.stats.bytes_sent - RESUME_SIZE) / MiB
+                        samples["resume bytes sent again MiB"].append(again)
+                        print(f"  run {i + 1}/{runs} interrupted at 50% ({first['error'][:40]}...), "
+                              f"resumed: {again:.1f} MiB sent again", flush=True)
+                finally:
+                    browser.close()
+
+                for i in range(mem_runs):
+                    for size in MEMORY_SIZES:
+                        url, sha = files[size]
+                        label = f"{size // MiB}MiB" if size < 1024 * MiB else "1GiB"
+                        for who in ("ours", "guide"):
+                            browser, page = boot(p, base)     # a fresh renderer per measurement
+                            try:
+                                state.reset()
+                                idle = idle_rss(page)
+                                with PeakRss() as peak:
+                                    if who == "ours":
+                                        ours(page, f"mem{i}", url, size, sha)
+                                    else:
+                                        page.evaluate(GUIDE_JS, url)
+                                above = (peak.peak - idle) / MiB
+                                samples[f"rss {who} {label} above idle MiB"].append(above)
+                                samples["rss idle MiB"].append(idle / MiB)
+                                print(f"  run {i + 1}/{mem_runs} {who} {label}: idle {idle / MiB:.0f} MiB, "
+                                      f"peak +{above:.0f} MiB", flush=True)
+                            finally:
+                                browser.close()
+        finally:
+            server.shutdown()
+            server.server_close()
+    return report(samples, version)
+
+
+GUIDE_JS = "async (url) => {" + GUIDE_FETCH_IN_CHUNKS + """
+  const blob = await fetchInChunks(url);
+  const root = await navigator.storage.getDirectory();
+  const handle = await root.getFileHandle('guide-bench.bin', { create: true });
+  const writable = await handle.createWritable();
+  await writable.write(blob);
+  await writable.close();
+  await root.removeEntry('guide-bench.bin');
+  return blob.size;
+}"""
+
+
+def median(samples, name):
+    return summary(samples[name])["median"]
+
+
+def report(samples, version):
+    plain = median(samples, "loopback plain fetch ms")
+    mine = median(samples, "loopback ours ms")
+    ratio = plain / mine if mine else 0.0
+    speedup = median(samples, "capped one stream ms") / median(samples, "capped ours 6 parallel ms")
+    rss_small = median(samples, "rss ours 256MiB above idle MiB")
+    rss_big = median(samples, "rss ours 1GiB above idle MiB")
+    resent = median(samples, "resume bytes sent again MiB")
+    rows = []
+    for name, values in samples.items():
+        s = summary(values)
+        rows.append([name, s["median"], s["min"], s["max"], s["n"]])
+    mb_s = lambda ms, size: size / MiB / (ms / 1000)   # noqa: E731
+    rows.append(["loopback plain fetch MiB/s", mb_s(plain, THROUGHPUT_SIZE), "", "", ""])
+    rows.append(["loopback ours MiB/s (stored + verified)", mb_s(mine, THROUGHPUT_SIZE), "", "", ""])
+    return Result(
+        suite="download",
+        columns=["measurement", "median", "min", "max", "runs"],
+        rows=rows,
+        samples=samples,
+        targets=[
+            Target("loopback throughput, ours (stored + verified) / plain fetch", ratio, "x",
+                   ">= 0.9", ratio >= 0.9),
+            Target(f"speed-up of 6 parallel chunks over one stream at {CAP_RATE // MiB} MiB/s "
+                   "per connection", speedup, "x", ">= 5", speedup >= 5),
+            Target("peak renderer RSS above idle, ours, 1 GiB file", rss_big, "MiB", "<= 150",
+                   rss_big <= 150),
+            Target("peak renderer RSS growth from 256 MiB to 1 GiB file, ours (flat)",
+                   rss_big - rss_small, "MiB", "<= 50", rss_big - rss_small <= 50),
+            Target("bytes sent again after an interruption at 50%", resent, "MiB",
+                   "<= 30 (6 x 5 MiB in flight)", resent <= 30),
+        ],
+        environment=environment(version),
+        notes=[f"loopback file {THROUGHPUT_SIZE // MiB} MiB; capped file {CAP_SIZE // MiB} MiB; "
+               f"resume file {RESUME_SIZE // MiB} MiB; store: OPFS",
+               "ours includes writing into the store and the sha256 pass; plain fetch drops the bytes",
+               "guide = fetchInChunks (whole Blob in memory) then written to OPFS"],
+    )

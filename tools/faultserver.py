@@ -1,0 +1,202 @@
+"""A loopback server with fault injection (download tests and benchmark): the real site, so
+the app page is same-origin, plus files under /files/ from a folder, with faults on those.
+
+It subclasses the dev server's SiteHandler, so ranges, ETags and headers are the real ones;
+`write_body` sees every body byte, which is where bytes are counted, paced and cut.
+"""
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.devserver import SiteHandler, serve_in_thread
+
+PREFIX = "/files/"
+PACE_BLOCK = 16 << 10
+
+
+@dataclass
+class Faults:
+    drop_after: int | None = None       # cut the connection once this many body bytes went out (once)
+    fail_every: int = 0                 # every k-th request for a file answers 500
+    ignore_range: bool = False          # answer 200 with the whole body to ranged requests
+    no_content_length: bool = False     # omit Content-Length (body ends when the connection closes)
+    change_after: int | None = None     # after this many body bytes, replace the file (new ETag)
+    change_to: bytes | None = None      # ... with these bytes (None: same bytes, new mtime)
+    bandwidth: int | None = None        # bytes per second, per connection
+    down: bool = False                  # refuse every file request (network down)
+    down_after: int | None = None       # go down once this many body bytes went out
+
+
+@dataclass
+class Stats:
+    bytes_sent: int = 0
+    requests: list = field(default_factory=list)   # (method, path, Range or None, status)
+    active: int = 0                                 # file responses being sent right now
+    changes: int = 0                                # times the file was replaced
+
+
+class FaultState:
+    def __init__(self, files_dir):
+        self.files_dir = Path(files_dir)
+        self.lock = threading.Lock()
+        self.faults = Faults()
+        self.stats = Stats()
+        self.connections = set()
+        self.count = 0
+
+    def reset(self, **faults):
+        with self.lock:
+            self.faults = Faults(**faults)
+            self.stats = Stats()
+            self.count = 0
+
+    def set(self, **faults):
+        with self.lock:
+            for name, value in faults.items():
+                setattr(self.faults, name, value)
+
+    def go_down(self):
+        """Refuse new requests and cut every file response in flight."""
+        with self.lock:
+            self.faults.down = True
+            conns = list(self.connections)
+        for conn in conns:
+            _cut(conn)
+
+    def wait_idle(self, timeout=10):
+        end = time.monotonic() + timeout
+        while self.stats.active and time.monotonic() < end:
+            time.sleep(0.02)
+        return self.stats.active == 0
+
+
+def _cut(conn):
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class FaultHandler(SiteHandler):
+    state: FaultState = None
+
+    def is_file(self):
+        return self.path.split("?", 1)[0].startswith(PREFIX)
+
+    def resolve(self):
+        url_path = self.path.split("?", 1)[0]
+        if url_path.startswith(PREFIX):
+            path = (self.state.files_dir / url_path[len(PREFIX):]).resolve()
+            if path.is_relative_to(self.state.files_dir.resolve()) and path.is_file():
+                return url_path, path
+            return url_path, None
+        return super().resolve()
+
+    def send_file(self, head):
+        if not self.is_file():
+            return super().send_file(head)
+        st = self.state
+        with st.lock:
+            f = st.faults
+            st.count += 1
+            number = st.count
+            down = f.down
+        if down:
+            self.close_connection = True
+            st.stats.requests.append((self.command, self.path, self.headers.get("Range"), "refused"))
+            return
+        if f.fail_every and number % f.fail_every == 0:
+            st.stats.requests.append((self.command, self.path, self.headers.get("Range"), 500))
+            return self.send_plain(500, "injected failure\n")
+        if f.ignore_range and "Range" in self.headers:
+            del self.headers["Range"]
+        self._sent_here = 0
+        self._started = time.monotonic()
+        with st.lock:
+            st.stats.active += 1
+            st.connections.add(self.connection)
+        try:
+            super().send_file(head)
+        finally:
+            with st.lock:
+                st.stats.active -= 1
+                st.connections.discard(self.connection)
+
+    def send_response(self, code, message=None):
+        if self.is_file():
+            self.state.stats.requests.append((self.command, self.path, self.headers.get("Range"), code))
+        super().send_response(code, message)
+
+    def send_header(self, keyword, value):
+        if self.is_file() and self.state.faults.no_content_length and keyword.lower() == "content-length":
+            if self.command == "GET":
+                self.close_connection = True    # without a length the body ends at close
+                return super().send_header("Connection", "close")
+            return
+        super().send_header(keyword, value)
+
+    def write_body(self, block):
+        if not self.is_file():
+            return super().write_body(block)
+        view = memoryview(block)
+        while view:
+            piece = view[:PACE_BLOCK]
+            view = view[PACE_BLOCK:]
+            self._write_piece(piece)
+
+    def _write_piece(self, piece):
+        st = self.state
+        with st.lock:
+            f = st.faults
+            if f.down:
+                raise ConnectionResetError("server is down")
+            cut = None
+            if f.drop_after is not None and st.stats.bytes_sent + len(piece) >= f.drop_after:
+                cut = max(0, f.drop_after - st.stats.bytes_sent)
+                f.drop_after = None
+            if f.down_after is not None and st.stats.bytes_sent + len(piece) >= f.down_after:
+                cut = max(0, f.down_after - st.stats.bytes_sent)
+                f.down_after = None
+                f.down = True
+            if f.change_after is not None and st.stats.bytes_sent >= f.change_after:
+                f.change_after = None
+                self._replace_file(f.change_to)
+                st.stats.changes += 1
+        if cut is not None:
+            piece = piece[:cut]
+        if f.bandwidth:
+            due = self._started + (self._sent_here + len(piece)) / f.bandwidth
+            time.sleep(max(0.0, due - time.monotonic()))
+        self.wfile.write(piece)
+        self.wfile.flush()
+        with st.lock:
+            st.stats.bytes_sent += len(piece)
+        self._sent_here += len(piece)
+        if cut is not None:
+            if st.faults.down:
+                st.go_down()
+            _cut(self.connection)
+            raise ConnectionResetError("injected connection drop")
+
+    def _replace_file(self, new_bytes):
+        """The file on disk is replaced, as a deploy would: new inode, new mtime -> new ETag.
+        Responses already open keep reading the old inode."""
+        path = self.resolve()[1]
+        if path is None:
+            return
+        tmp = path.with_suffix(path.suffix + ".new")
+        tmp.write_bytes(new_bytes if new_bytes is not None else path.read_bytes())
+        later = time.time() + 5
+        os.utime(tmp, (later, later))
+        os.replace(tmp, path)
+
+
+def start(site_dir, files_dir):
+    """-> (server, base_url, FaultState)."""
+    state = FaultState(files_dir)
+    handler = type("BoundFaultHandler", (FaultHandler,), {"state": state})
+    server, base = serve_in_thread(site_dir, handler=handler)
+    return server, base, state
