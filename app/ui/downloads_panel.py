@@ -124,9 +124,6 @@ class DownloadsPanel:
                     h("label", "Store: ", self.select, for_="download-store"),
                     self.note, self.list,
                     class_="downloads", aria_labelledby="downloads-heading")
-        placeholder = self.container.querySelector(".placeholder")
-        if placeholder is not None:
-            placeholder.remove()
         self.container.append(section)
         self.on(self.select, "change", lambda _e: self.spawn(self.store_changed()))
         return section
