@@ -45,7 +45,7 @@ def test_a_waiting_tab_takes_over_when_the_downloading_tab_closes(dl_context, fa
         run_py(first, f"start_shared('a', {STORE}, {model})")
         wait_until(first, lambda: fault.stats.bytes_sent > 2 * MiB)
         run_py(second, f"start_shared('b', {STORE}, {model})")
-        wait_until(second, lambda: run_py(second, "shared_events('b')[-1]['done']") >= SIZE // 3)
+        wait_until(second, lambda: run_py(second, "(shared_events('b') or [{'done': 0}])[-1]['done']") >= SIZE // 3)
         first.close()
         fault.set(bandwidth=None)
         b = run_py(second, "await finish_shared('b')")
