@@ -54,7 +54,9 @@ class Partial(ABC):
 
     @abstractmethod
     async def write_at(self, offset, data):
-        """Write `data` (JS Uint8Array or bytes) at byte `offset`."""
+        """Write `data` (JS Uint8Array or bytes) at byte `offset`. Small contiguous writes
+        may be buffered (up to 8 MiB per run) until the run is full or `mark_done`/`stream`/
+        `commit` flushes it: do not reuse or mutate `data` after passing it."""
 
     @abstractmethod
     async def done_ranges(self):
@@ -66,7 +68,8 @@ class Partial(ABC):
 
     @abstractmethod
     async def stream(self):
-        """A JS ReadableStream over the bytes written so far, in order (for verification)."""
+        """A JS ReadableStream over the bytes written so far, in order, from byte 0 up to the
+        first byte not yet written (for verification: after the last write it is the file)."""
 
     @abstractmethod
     async def commit(self, meta=None):
