@@ -54,8 +54,10 @@ class Partial(ABC):
 
     @abstractmethod
     async def write_at(self, offset, data):
-        """Write `data` (JS Uint8Array or bytes) at byte `offset`. Once `mark_done` covering
-        it has returned, the caller may reuse `data` (the downloader recycles its buffers)."""
+        """Write `data` (JS Uint8Array or bytes) at byte `offset`. Small contiguous writes
+        may be buffered (up to 8 MiB per run) until the run is full or `mark_done`/`stream`/
+        `commit` flushes it: do not mutate `data` until a `mark_done` covering it has
+        returned; after that the caller may reuse it (the downloader recycles its buffers)."""
 
     @abstractmethod
     async def done_ranges(self):
@@ -67,7 +69,8 @@ class Partial(ABC):
 
     @abstractmethod
     async def stream(self):
-        """A JS ReadableStream over the bytes written so far, in order (for verification)."""
+        """A JS ReadableStream over the bytes written so far, in order, from byte 0 up to the
+        first byte not yet written (for verification: after the last write it is the file)."""
 
     @abstractmethod
     async def commit(self, meta=None):

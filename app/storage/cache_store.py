@@ -13,7 +13,7 @@ import json
 
 from app.compat import js, to_js_object
 from app.storage.base import EntryInfo, NotFound, Store, StoreError
-from app.storage.jsio import blob_of, concat_stream, dumps, file_name, loads, translated
+from app.storage.jsio import blob_of, concat_stream, dumps, file_name, call, loads, translated
 from app.storage.pieces import PiecePartial
 
 CACHE = "model-store"
@@ -52,7 +52,7 @@ class CachePartial(PiecePartial):
         self.gen = gen or str(js.crypto.randomUUID())
 
     async def _put_piece(self, offset, blob):
-        await (await _cache()).put(_piece_url(self.key, self.gen, offset), _response(
+        await call(await _cache(), "put", _piece_url(self.key, self.gen, offset), _response(
             blob, {"X-Offset": str(offset), "X-Length": str(int(blob.size))}))
 
     async def _pieces(self):
@@ -68,7 +68,7 @@ class CachePartial(PiecePartial):
         return _piece_source(self.key, self.gen, ref[0], ref[1], start, end)
 
     async def _save_done(self):
-        await (await _cache()).put(_url("partial", self.key), _response(json.dumps(
+        await call(await _cache(), "put", _url("partial", self.key), _response(json.dumps(
             {"key": self.key, "size": self.size, "meta": self.meta, "done": self._done,
              "gen": self.gen}), {"Content-Type": "application/json"}))
 
@@ -77,7 +77,7 @@ class CachePartial(PiecePartial):
         old = await self.store._index(self.key)
         index = {"key": self.key, "size": self.size, "meta": meta, "gen": self.gen,
                  "segments": [[o, n, a, b] for (o, n), a, b in segments]}
-        await cache.put(_url("model", self.key), _response(json.dumps(index), {
+        await call(cache, "put", _url("model", self.key), _response(json.dumps(index), {
             "Content-Type": "application/json", "X-Model-Key": file_name(self.key),
             "X-Model-Size": str(self.size), "X-Model-Meta": dumps(meta)}))
         # The entry is complete now; what follows is cleanup.
@@ -186,7 +186,7 @@ class CacheStore(Store):
         # usage of entries deleted while a Blob of them was alive drop once that Blob is gone.
         cache = await _cache()
         marker = f"{js.location.origin}/model-store/settle"
-        await cache.put(marker, js.Response.new(""))
+        await call(cache, "put", marker, js.Response.new(""))
         await cache.delete(marker)
 
 

@@ -18,7 +18,7 @@ import json
 from app.compat import JsException, js, to_js_object
 from app.storage import quota, ranges
 from app.storage.base import EntryInfo, NotFound, Store, StoreError
-from app.storage.jsio import dumps, file_name, key_of, loads, nbytes, to_u8, translated
+from app.storage.jsio import dumps, call, file_name, key_of, loads, nbytes, to_u8, translated
 from app.storage.opfs_sync import SyncWorker
 from app.storage.pieces import PiecePartial
 
@@ -40,8 +40,12 @@ async def _dir(*names, create=True):
 async def _write_file(directory, name, data):
     """A small file written whole (JSON sidecars and manifests)."""
     writable = await (await directory.getFileHandle(name, _create())).createWritable()
-    await writable.write(data)
-    await writable.close()
+    try:
+        await call(writable, "write", data)
+        await call(writable, "close")
+    except BaseException:
+        await call(writable, "abort")
+        raise
 
 
 async def _read_json(directory, name):
@@ -105,10 +109,10 @@ class PiecesPartial(OpfsPartial):
         handle = await (await self._pieces_dir()).getFileHandle(str(offset), _create())
         writable = await handle.createWritable()
         try:
-            await writable.write(blob)
-            await writable.close()
+            await call(writable, "write", blob)
+            await call(writable, "close")
         except BaseException:
-            await writable.abort()
+            await call(writable, "abort")
             raise
 
     async def _pieces(self):
@@ -130,10 +134,10 @@ class PiecesPartial(OpfsPartial):
         writable = await handle.createWritable()
         try:
             for file, a, b in segments:      # Blob writes: the bytes never enter JS memory
-                await writable.write(file.slice(a, b))
-            await writable.close()
+                await call(writable, "write", file.slice(a, b))
+            await call(writable, "close")
         except BaseException:
-            await writable.abort()
+            await call(writable, "abort")
             raise
         await self._complete_from(handle, meta)
 
@@ -225,15 +229,15 @@ class OpfsStore(Store):
             writable = await handle.createWritable()
             try:
                 async for chunk in chunks:
-                    await writable.write(to_u8(chunk))
+                    await call(writable, "write", to_u8(chunk))
                     offset += nbytes(chunk)
                 if offset != size:
                     raise StoreError(f"{key}: wrote {offset} bytes, expected {size}")
-                await writable.close()
+                await call(writable, "close")
                 await partial._complete_from(handle, dict(meta or {}))
             except BaseException:
                 try:
-                    await writable.abort()
+                    await call(writable, "abort")
                 except Exception:
                     pass
                 await partial._discard()

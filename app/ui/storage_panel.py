@@ -44,7 +44,7 @@ class StoragePanel:
         self.body = body
         self._tasks = set()
         self.usage = h("p", "Checking storage…", class_="storage-usage", role="status")
-        self.persist = h("p", "", class_="storage-persist")
+        self.persist = h("span", "", class_="storage-persist")
         self.persist_button = h("button", "Request persistent storage", type="button",
                                 data_action="persist", hidden=True)
         self.error = h("p", "", class_="storage-error", role="alert", hidden=True)
@@ -60,7 +60,7 @@ class StoragePanel:
     def frame(self):
         clear(self.body).append(
             self.usage,
-            h("p", self.persist, self.persist_button),
+            h("div", self.persist, self.persist_button, class_="storage-persist-row"),
             h("p", h("label", "Save new models in ", self.default_select, for_="default-store")),
             self.error,
             self.stores,
@@ -78,7 +78,14 @@ class StoragePanel:
         button = event.target.closest("button[data-action]")
         if button is None:
             return
-        action, kind, key = button.dataset.action, button.dataset.store, button.dataset.key
+        # getAttribute: a missing data-* attribute is undefined, which a JsProxy attribute
+        # lookup would turn into an AttributeError.
+        action, kind, key = (button.getAttribute(f"data-{n}") for n in ("action", "store", "key"))
+        if action == "pick":
+            from app.storage.fsa_store import has_picker
+            if not has_picker():   # no File System Access: a plain file input, this session
+                self.file_input.click()    # inside the click: browsers need the gesture
+                return
         self._spawn(self._act(action, kind, key))
 
     def _on_change(self, event):
@@ -107,10 +114,6 @@ class StoragePanel:
             elif action == "accept":
                 await get_store("fsa").accept_change(key)
             elif action == "pick":
-                from app.storage.fsa_store import has_picker
-                if not has_picker():      # no File System Access: a file for this session
-                    self.file_input.click()
-                    return
                 await get_store("fsa").pick()
         except Exception as exc:  # a failed action is shown, never crashes the panel
             self.show_error(str(exc))
@@ -201,8 +204,12 @@ class StoragePanel:
                  data_key=key, aria_label=label)
 
 
+current = None   # the panel on the page (tests and other features refresh it)
+
+
 def render(container=None):
-    panel = StoragePanel(container or feature_area("models", "storage"))
-    panel.frame()
-    panel.refresh_later()
-    return panel
+    global current
+    current = StoragePanel(container or feature_area("models", "storage"))
+    current.frame()
+    current.refresh_later()
+    return current

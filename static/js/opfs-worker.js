@@ -32,7 +32,11 @@ const ops = {
       let done = 0;
       while (done < part.byteLength) {
         const n = handle.write(part.subarray(done), { at: pos });
-        if (n <= 0) throw new DOMException(`short write at ${pos}`, "QuotaExceededError");
+        // Past the quota Chromium may return a bogus count (measured: 2**32 - 8) instead of
+        // throwing: anything but progress within this part is treated as out of space.
+        if (!(n > 0 && n <= part.byteLength - done)) {
+          throw new DOMException(`no space to write at byte ${pos}`, "QuotaExceededError");
+        }
         done += n;
         pos += n;
       }

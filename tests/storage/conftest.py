@@ -1,4 +1,4 @@
-"""Fixtures for the storage tests: a booted app page shared per module, persistent profiles
+"""Fixtures for the storage tests: one booted app page shared by the package, persistent profiles
 for reload/relaunch tests, CDP helpers (quota, permissions) and browser memory sampling."""
 import threading
 import time
@@ -27,9 +27,9 @@ def prepare(context):
     return guard
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def storage_page(playwright_instance, server, tmp_path_factory):
-    """One booted app page for a whole module (booting costs seconds; tests clean up), in a
+    """One booted app page for all storage tests (booting costs seconds; tests clean up), in a
     persistent profile: in Playwright's default (incognito) contexts Chromium keeps IndexedDB,
     Cache API and OPFS data in memory, so neither memory nor big files would be realistic
     (IndexedDB there fails reads with NotReadableError past ~512 MiB)."""
