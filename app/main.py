@@ -19,10 +19,12 @@ async def start():
         from app.engines.embedded import locate_embedded
         from app.ui.engine_panel import render_engine_panel
         from app.ui.shell import render_shell
+        from app.ui.webllm_panel import render_webllm_panel
 
         devhooks.install()
         render_shell()
-        render_engine_panel(active, locate_embedded)
+        panel = render_engine_panel(active, locate_embedded)
+        render_webllm_panel(panel.section.parentElement)
     except Exception as exc:  # boot must end in a visible state, never a blank page
         traceback.print_exc()
         set_state("error", f"The app could not start: {exc!r}")

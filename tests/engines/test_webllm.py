@@ -67,3 +67,15 @@ await engine.delete_cached(record)
     lib_requests = [u for u in requests if "webllm-libs" in u]
     assert lib_requests                                     # the one thing not cached
     assert not [u for u in requests if "huggingface" in u]  # cached files were not requested
+
+
+def test_models_panel_lists_runnable_models_with_vram_and_size(module_page):
+    section = module_page.get_by_role("region", name="web-llm models")
+    section.get_by_role("button", name="Show web-llm models").click()
+    section.get_by_role("status").filter(has_text="prebuilt models fit this GPU").wait_for(
+        timeout=60_000)
+    table = section.get_by_role("table")
+    assert "f32 builds only" in table.inner_text()
+    rows = table.get_by_role("row").all()[1:]
+    assert rows and all("f32" in r.get_by_role("rowheader").inner_text() for r in rows)
+    assert "MiB" in rows[0].inner_text() and "≈" in table.inner_text()
