@@ -18,10 +18,11 @@ async def start():
         from app.engines.active import active
         from app.engines.embedded import locate_embedded
         from app.ui import storage_panel, update_banner
-        from app.ui.engine_panel import render_engine_panel
         from app.ui.downloads_panel import render_downloads_panel
+        from app.ui.engine_panel import render_engine_panel
         from app.ui.panels import mount_todos_and_chat
-        from app.ui.shell import render_shell
+        from app.ui.shell import feature_area, render_shell
+        from app.ui.webllm_panel import render_webllm_panel
 
         devhooks.install()
         render_shell()
@@ -29,6 +30,7 @@ async def start():
         storage_panel.render()   # draws its frame now, lists stored models asynchronously
         render_downloads_panel()      # renders now; reads the catalog and stores afterwards
         render_engine_panel(active, locate_embedded)
+        render_webllm_panel(feature_area("models", "web-llm"))
         await mount_todos_and_chat()
     except Exception as exc:  # boot must end in a visible state, never a blank page
         traceback.print_exc()

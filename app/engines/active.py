@@ -12,6 +12,7 @@ from app.engines.base import EngineError
 ENGINE_CLASSES = {
     "wllama": "app.engines.wllama:WllamaEngine",
     "mediapipe": "app.engines.mediapipe:MediaPipeEngine",
+    "web-llm": "app.engines.webllm:WebLlmEngine",
 }
 
 

@@ -40,8 +40,28 @@ def test_models(tmp_path_factory):
     return out
 
 
+MIRROR_MODEL = "Fake-1B-Instruct-q4f32_1-MLC"
+
+
+@pytest.fixture(scope="session")
+def webllm_mirror(tmp_path_factory):
+    """A local mirror of the Hugging Face layout of a (fake) MLC model: what a downloader
+    would have fetched from <model>/resolve/main/."""
+    import json
+    out = tmp_path_factory.mktemp("mirror")
+    (out / "mlc-chat-config.json").write_text(json.dumps(
+        {"model_type": "llama", "context_window_size": 512, "tokenizer_files": ["tokenizer.json"],
+         "conv_template": {"name": "llama-3"}}))
+    (out / "tokenizer.json").write_text("{}")
+    (out / "params_shard_0.bin").write_bytes(bytes(range(256)) * 16)
+    (out / "tensor-cache.json").write_text(json.dumps(
+        {"metadata": {}, "records": [{"dataPath": "params_shard_0.bin", "format": "raw-shard",
+                                      "nbytes": 4096, "records": []}]}))
+    return out
+
+
 @pytest.fixture(scope="module")
-def module_page(browser, server, test_models):
+def module_page(browser, server, test_models, webllm_mirror):
     guard = RequestGuard()
     context = browser.new_context(service_workers="block")
     guard.attach(context)
@@ -50,6 +70,8 @@ def module_page(browser, server, test_models):
     context.route("**/testmodels/*", lambda route: route.fulfill(
         path=test_models / route.request.url.rsplit("/", 1)[1],
         content_type="application/octet-stream"))
+    context.route(f"**/mirror/mlc-ai/{MIRROR_MODEL}/resolve/main/*", lambda route: route.fulfill(
+        path=webllm_mirror / route.request.url.rsplit("/", 1)[1]))
     page.console_messages_seen = []
     page.on("console", lambda m: page.console_messages_seen.append(f"{m.type}: {m.text}"))
     page.goto(server + "/")

@@ -103,6 +103,8 @@ def run(runs=5):
             page = browser.new_page()
             page.goto(base + "/")
             page.wait_for_selector(READY, timeout=120_000, state="attached")
+            if page.evaluate("document.documentElement.dataset.appState") != "ready":
+                raise RuntimeError(f"the app failed to boot: {page.inner_text('body')[:300]}")
             setup = page.evaluate("code => appPython(code)", SETUP_PY)
             js_threads = page.evaluate(SETUP_JS, {"nCtx": setup["context"],
                                                   "threads": setup["threads"],
