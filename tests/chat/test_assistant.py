@@ -5,7 +5,7 @@ import datetime
 from app.chat.assistant import Assistant
 from app.todos.todolist import MemoryStore, TodoList
 from tests.chat.fakes import FakeEngine
-from tests.todos.aio import run
+from tests.aio import run
 
 TODAY = datetime.date(2026, 11, 20)
 

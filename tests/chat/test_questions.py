@@ -5,7 +5,7 @@ import pytest
 
 from app.chat.assistant import Assistant
 from app.todos.todolist import MemoryStore, TodoList
-from tests.todos.aio import run
+from tests.aio import run
 from tools.bench.assistant import is_correct, load_questions
 
 SPEC = load_questions()

@@ -1,6 +1,6 @@
 """Switching engines (logic, CPython, with fake engines). The browser test with real
 runtimes is in test_switching.py."""
-import asyncio
+from tests.aio import run
 
 import pytest
 
@@ -59,7 +59,7 @@ def test_loading_another_engine_unloads_the_current_one():
         await active.unload()
         assert not active.loaded
 
-    asyncio.run(scenario())
+    run(scenario())
     assert LOG == [("a", "load", "m1"), ("a", "load", "m2"), ("a", "unload", "m2"),
                    ("b", "load", "m3"), ("b", "unload", "m3")]
     assert seen == ["a", "a", None, "b", "b"]
@@ -67,4 +67,4 @@ def test_loading_another_engine_unloads_the_current_one():
 
 def test_unknown_engine_is_a_clear_error():
     with pytest.raises(EngineError, match="unknown engine 'nope'"):
-        asyncio.run(ActiveEngine({}).load({"id": "m", "engine": "nope"}, store=None))
+        run(ActiveEngine({}).load({"id": "m", "engine": "nope"}, store=None))

@@ -3,7 +3,7 @@ import pytest
 
 from app.todos.model import to_record, make_todo
 from app.todos.todolist import MemoryStore, TodoList
-from tests.todos.aio import run
+from tests.aio import run
 
 
 def test_add_update_complete_delete_persist():
