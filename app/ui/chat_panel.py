@@ -134,6 +134,7 @@ class ChatPanel:
             return
         self.input.value = ""
         self._message("user", text)
+        self._set_busy(True)           # now, not when the task starts: no double sends
         spawn(self._respond(self.assistant.respond(text)), self._show_error)
 
     def _on_keydown(self, event):
@@ -145,19 +146,18 @@ class ChatPanel:
             return
         for el in self._last_reply:
             el.remove()
+        self._set_busy(True)
 
         async def again():
             return self.assistant.regenerate()
         spawn(self._respond(again()), self._show_error)
 
-    async def send(self, text):
-        """Send `text` as if typed, and wait for the whole reply -> the reply element."""
-        self._message("user", text)
-        return await self._respond(self.assistant.respond(text))
+    def _set_busy(self, busy):
+        self.busy = busy
+        self._update_buttons()
 
     async def _respond(self, reply_coro):
-        self.busy = True
-        self._update_buttons()
+        self._set_busy(True)
         el = None
         try:
             reply = await reply_coro
@@ -188,8 +188,7 @@ class ChatPanel:
         finally:
             if el is not None:
                 el.removeAttribute("aria-busy")
-            self.busy = False
-            self._update_buttons()
+            self._set_busy(False)
 
     def _show_error(self, message):
         el, _ = self._message("assistant", f"Sorry, that failed: {message}", kind="error")

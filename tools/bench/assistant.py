@@ -1,11 +1,10 @@
 """Assistant: how many of 20 fixed questions about a fixed list (tests/chat/questions.json)
 get a correct reply with the embedded model, and the time to the first token of a reply.
 
-Two ways to answer are scored:
-- "assistant": the app as users get it (list questions answered by code from the facts,
-  everything else by the model with the facts in its system prompt);
-- "model only": every question goes to the model (with the same grounded prompt), to show
-  what the model alone does with the facts.
+Scored: "assistant", the app as users get it (list questions answered by code from the
+facts, everything else by the model with the facts in its system prompt). With
+ASSISTANT_BENCH_MODEL_ONLY=1 also "model only": every question goes to the model (same
+grounded prompt), to show what the model alone does with the facts (20 model replies: slow).
 
 "Model cached": the model is loaded once to fill the browser's cache, the browser is closed,
 and a new browser on the same profile loads it again from that cache; then the first token
@@ -14,6 +13,7 @@ so every sample pays the full prompt). Time is measured in the page, from the me
 the first streamed text.
 """
 import json
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -68,7 +68,9 @@ async for delta in reply.stream():
 stats = getattr(a.engine, 'last_reply', None)
 {{"kind": reply.kind, "text": "".join(parts), "first_ms": first,
   "total_ms": js.performance.now() - start,
-  "prompt_tokens": stats.prompt_tokens if stats and reply.kind == 'model' else None}}
+  "prompt_tokens": stats.prompt_tokens if stats and reply.kind == 'model' else None,
+  "engine_prompt_ms": stats.prompt_ms if stats and reply.kind == 'model' else None,
+  "engine_decode_tps": stats.decode_tps if stats and reply.kind == 'model' else None}}
 """
 
 LOAD = """
@@ -103,8 +105,11 @@ def run(runs=5):
 
     spec = load_questions()
     server, base = serve_in_thread(site.SITE)
-    answers = {"assistant": [], "model only": []}
-    ttft, totals, prompt_tokens = [], [], []
+    modes = [("assistant", True)]
+    if os.environ.get("ASSISTANT_BENCH_MODEL_ONLY") == "1":
+        modes.append(("model only", False))
+    answers = {mode: [] for mode, _ in modes}
+    ttft, totals, prompt_tokens, engine_stats = [], [], [], []
     try:
         with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
             ctx, page = open_app(p, profile, base)          # 1st browser: fills the cache
@@ -122,9 +127,10 @@ def run(runs=5):
                     ttft.append(out["first_ms"])
                     totals.append(out["total_ms"])
                     prompt_tokens.append(out["prompt_tokens"])
+                    engine_stats.append([out["engine_prompt_ms"], out["engine_decode_tps"]])
                     print(f"  ttft run {i + 1}/{runs}: {out['first_ms']:.0f} ms "
                           f"({out['prompt_tokens']} prompt tokens)", flush=True)
-                for mode, route in (("assistant", True), ("model only", False)):
+                for mode, route in modes:
                     for n, q in enumerate(spec["questions"], 1):
                         out = run_py(page, ASK.format(route_facts=route, question=q["q"]))
                         out["question"], out["correct"] = q["q"], is_correct(q, out["text"])
@@ -153,6 +159,7 @@ def run(runs=5):
         columns=["measure", "median", "min", "max", "runs / note"],
         rows=rows,
         samples={"ttft_ms": ttft, "reply_ms": totals, "prompt_tokens": prompt_tokens,
+                 "engine_prompt_ms_and_decode_tps": engine_stats,
                  "load_from_cache_ms": [load_ms],
                  **{f"answers ({mode})": outs for mode, outs in answers.items()}},
         environment={**environment(version), "backend": backend, "threads": threads},
