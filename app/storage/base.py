@@ -2,8 +2,8 @@
 implements it; downloads, engines and the UI only ever talk to it.
 
 Contract (every implementation keeps all of it):
-- Bytes stay in JS. Writes take JS `Uint8Array`s (Python `bytes` are accepted for small
-  data and tests); reads hand back a JS `Blob`/`File` or a `ReadableStream`, never a Python
+- Bytes stay in JS. Writes take JS `Uint8Array`s or `Blob`s (Python `bytes` are accepted
+  for small data and tests); reads hand back a JS `Blob`/`File` or a `ReadableStream`, never a Python
   copy of a model.
 - An entry is *complete* only after `Partial.commit()`; `list()`, `exists()`, `read()` see
   complete entries only. Partial data is never listed as a model, and it survives reloads
@@ -16,6 +16,13 @@ Keys are stable strings such as "smollm2-135m-instruct-q4_1/SmolLM2-135M-Instruc
 """
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+
+
+def _length(chunk):
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return len(chunk)
+    length = getattr(chunk, "byteLength", None)      # Uint8Array
+    return int(length if length is not None else chunk.size)   # Blob
 
 
 class StoreError(Exception):
@@ -54,7 +61,7 @@ class Partial(ABC):
 
     @abstractmethod
     async def write_at(self, offset, data):
-        """Write `data` (JS Uint8Array or bytes) at byte `offset`. Small contiguous writes
+        """Write `data` (JS Uint8Array or Blob, or bytes) at byte `offset`. Small contiguous writes
         may be buffered (up to 8 MiB per run) until the run is full or `mark_done`/`stream`/
         `commit` flushes it: do not mutate `data` until a `mark_done` covering it has
         returned; after that the caller may reuse it (the downloader recycles its buffers)."""
@@ -98,7 +105,7 @@ class Store(ABC):
         try:
             async for chunk in chunks:
                 await partial.write_at(offset, chunk)
-                offset += chunk.length if hasattr(chunk, "length") else len(chunk)
+                offset += _length(chunk)
             if offset != size:
                 raise StoreError(f"{key}: wrote {offset} bytes, expected {size}")
             await partial.mark_done(0, size)

@@ -50,7 +50,11 @@ def to_u8(data):
 
 
 def nbytes(data):
-    return len(data) if isinstance(data, (bytes, bytearray, memoryview)) else int(data.byteLength)
+    """Length of bytes, a Uint8Array or a Blob (Blobs are written by reference: no copy)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return len(data)
+    length = getattr(data, "byteLength", None)
+    return int(length if length is not None else data.size)
 
 
 def blob_of(parts, type_="application/octet-stream"):
@@ -159,3 +163,9 @@ def blob_source(blob, start=0, end=None):
         whole = start == 0 and (end is None or end == b.size)
         return (b if whole else b.slice(start, end)).stream()
     return source
+
+
+async def blob_chunks(blob, chunk=CHUNK):
+    """A Blob as an async iterable of Blob slices for `Store.write` (no bytes are copied)."""
+    for start in range(0, int(blob.size), chunk):
+        yield blob.slice(start, min(start + chunk, int(blob.size)))

@@ -65,6 +65,7 @@ class StoragePanel:
             self.error,
             self.stores,
             self.file_input,
+            h("p", h("a", "Measure storage speed on this device", href="./bench.html")),
         )
         self.body.dataset.state = "loading"
 

@@ -28,7 +28,8 @@ const ops = {
   async write({ path, at, parts }) {
     const handle = await open(path);
     let pos = at;
-    for (const part of parts) {
+    for (let part of parts) {
+      if (part instanceof Blob) part = new Uint8Array(await part.arrayBuffer()); // by reference until here
       let done = 0;
       while (done < part.byteLength) {
         const n = handle.write(part.subarray(done), { at: pos });

@@ -4,6 +4,7 @@ A suite is a module here with `run(runs) -> report.Result`. This package prints 
 and writes the JSON every suite shares (environment, raw samples, targets).
 """
 import importlib
+import inspect
 import pkgutil
 
 from tools.bench import report
@@ -18,7 +19,9 @@ def run_suite(name, runs=5, json_path=None):
         print(f"unknown suite {name!r}; available: {', '.join(suites())}")
         return 2
     module = importlib.import_module(f"tools.bench.{name}")
-    result = module.run(runs=runs)
+    # Suites that write files besides the JSON (the storage chart) take its path too.
+    extra = {"json_path": json_path} if "json_path" in inspect.signature(module.run).parameters else {}
+    result = module.run(runs=runs, **extra)
     print(report.format_table(result))
     if json_path:
         report.write_json(result, json_path)
