@@ -21,7 +21,7 @@ APP = ROOT / "app"
 LINKED = ("wasm", "models")
 SW_MARKER = "/*@PRECACHE_MANIFEST@*/"
 # HTML entry points: network-first in the service worker (so updates are seen when online).
-ENTRY_POINTS = ("", "index.html")
+ENTRY_POINTS = ("", "index.html", "bench.html")
 # Runtimes precached at install: what Python needs to boot. The first visit waits for them,
 # then boots from the cache, so nothing is downloaded twice.
 BOOT_RUNTIMES = ("pyodide", "@pyscript/core")
