@@ -25,6 +25,8 @@ NPM_ASSETS = (
     NpmAsset("@mediapipe/tasks-genai", "0.10.29", "tasks-genai@0.10.29",
              (("genai_bundle.mjs", "genai_bundle.mjs"), ("wasm/", "wasm/"))),
     NpmAsset("@mlc-ai/web-llm", "0.2.86", "web-llm@0.2.86", (("lib/index.js", "index.js"),)),
+    NpmAsset("hash-wasm", "4.13.0", "hash-wasm@4.13.0",
+             (("dist/sha256.umd.min.js", "sha256.umd.min.js"),)),
 )
 
 
