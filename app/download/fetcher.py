@@ -1,15 +1,15 @@
 """The browser side of a model download: ranged `fetch`es straight into a Store.
 
 Bytes stay in JS: each chunk's response body is read by a JS loop (static/js/body-reader.js,
-BYOB: straight into a pooled chunk buffer) and handed to `Partial.write_at`; Python awaits once
-per body and only moves references. The stored chunk's buffer is then transferred to a sha256
+BYOB through one small scratch buffer) into a pooled chunk buffer and handed to
+`Partial.write_at`; Python awaits once per body and only moves references. The stored chunk's buffer is then transferred to a sha256
 worker that hashes in file order while the download goes on, and comes back for reuse, so
 memory is about 2 x parallel x chunk size, whatever the model size.
 
 A file download: probe the server (HEAD, else a one-byte ranged GET) -> reopen or create
 the store's partial entry -> fetch the chunks it lacks, `parallel` at a time, retrying each
-with bounded backoff -> sha256 (computed on the way, or over the stored bytes for a resumed file) -> commit. Only a verified file is ever
-committed; a mismatch discards the partial. A cancel aborts every request at once and keeps
+with bounded backoff -> sha256 (computed on the way; over the stored bytes for a resumed
+file) -> commit. Only a verified file is ever committed; a mismatch discards the partial. A cancel aborts every request at once and keeps
 the chunks already marked done, so the next run fetches only what is missing.
 """
 import asyncio
@@ -314,7 +314,7 @@ class FileDownload:
         hasher. A body cut short is continued from where it stopped; failures retry with
         bounded backoff."""
         length = end - start
-        cursor = js.Object.new()      # the body reader moves the buffer: cursor.buf is the live one
+        cursor = js.Object.new()      # shared with the JS body reader
         cursor.buf, cursor.pos, cursor.overflow = pooled, 0, False
         hashed = False
         try:

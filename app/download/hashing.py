@@ -77,10 +77,7 @@ class ChunkHasher:
             await self._returned.wait()
 
     def release(self, buf):
-        if buf.length != self.chunk_size:      # lost in a failed read (moved, detached)
-            self.created -= 1
-        else:
-            self.free.append(buf)
+        self.free.append(buf)
         self._returned.set()
 
     def hash(self, at, buf, length):
