@@ -27,6 +27,8 @@ NPM_ASSETS = (
     NpmAsset("@mlc-ai/web-llm", "0.2.86", "web-llm@0.2.86", (("lib/index.js", "index.js"),)),
     # Accessibility checks in the browser tests (injected by the tests, never by the app).
     NpmAsset("axe-core", "4.14.1", "axe-core@4.14.1", (("axe.min.js", "axe.min.js"),)),
+    NpmAsset("hash-wasm", "4.13.0", "hash-wasm@4.13.0",
+             (("dist/sha256.umd.min.js", "sha256.umd.min.js"),)),
 )
 
 

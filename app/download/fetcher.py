@@ -1,20 +1,22 @@
 """The browser side of a model download: ranged `fetch`es straight into a Store.
 
-Bytes stay in JS: each chunk is read from the response body into a JS `Uint8Array` of the
-chunk's size and handed to `Partial.write_at`; Python only moves references and counts.
-Memory is about parallel x chunk size, whatever the model size.
+Bytes stay in JS: each chunk's response body is read by a JS loop (static/js/body-reader.js,
+BYOB through one small scratch buffer) into a pooled chunk buffer and handed to
+`Partial.write_at`; Python awaits once per body and only moves references. The stored chunk's buffer is then transferred to a sha256
+worker that hashes in file order while the download goes on, and comes back for reuse, so
+memory is about 2 x parallel x chunk size, whatever the model size.
 
 A file download: probe the server (HEAD, else a one-byte ranged GET) -> reopen or create
 the store's partial entry -> fetch the chunks it lacks, `parallel` at a time, retrying each
-with bounded backoff -> sha256 over the stored bytes -> commit. Only a verified file is ever
-committed; a mismatch discards the partial. A cancel aborts every request at once and keeps
+with bounded backoff -> sha256 (computed on the way; over the stored bytes for a resumed
+file) -> commit. Only a verified file is ever committed; a mismatch discards the partial. A cancel aborts every request at once and keeps
 the chunks already marked done, so the next run fetches only what is missing.
 """
 import asyncio
-import hashlib
 
-from app.compat import JsException, js, to_js_object
+from app.compat import JsException, create_proxy, js, to_js_object
 from app.download import plan
+from app.download.hashing import ChunkHasher, HashError, body_reader
 from app.download.progress import (CANCELLED, CHECKING, DONE, DOWNLOADING, FAILED, VERIFYING,
                                    Tracker)
 from app.storage.base import StoreError
@@ -61,17 +63,6 @@ class Session:
         self.controllers = {}          # id -> AbortController (JsProxy is unhashable)
         self.cancelled = False
         self._cancel_event = asyncio.Event()
-        self._free = []                 # chunk buffers to reuse (at most `parallel` exist)
-
-    def buffer(self, size):
-        while self._free:
-            buf = self._free.pop()
-            if buf.length == size:
-                return buf
-        return js.Uint8Array.new(size)
-
-    def release(self, buf):
-        self._free.append(buf)
 
     async def fetch(self, url, method="GET", span=None):
         """-> (Response, AbortController); the caller must `done(controller)`."""
@@ -156,6 +147,8 @@ class FileDownload:
         self.version = None
         self.size = None
         self.ranges_seen = asyncio.Event()
+        self.hasher = None
+        self.in_order = False     # every byte went through the hasher from 0: its digest counts
 
     # -- bookkeeping ------------------------------------------------------------------------
 
@@ -207,19 +200,28 @@ class FileDownload:
         partial = await self.store.begin(self.key, self.size, meta)
         done = plan.merge(await partial.done_ranges())
         self.progress(total=self.size, done=plan.covered(done), state=DOWNLOADING)
+        self.hasher = ChunkHasher(max(1, min(self.owner.chunk_size, self.size)), 2 * self.owner.parallel)
+        on_bytes = create_proxy(self.got)
         try:
-            if remote.response is not None:
-                await self.stream_once(partial, remote.response, remote.controller)
-            else:
-                try:
-                    await self.fetch_ranges(partial, plan.chunks(self.size, done, self.owner.chunk_size))
-                except _NoRanges as nr:
-                    await self.stream_once(partial, nr.response, nr.controller)
-        except _Changed:
-            await partial.abort()
-            raise
-        self.progress(state=VERIFYING)
-        digest = await self.sha256(partial)
+            try:
+                if remote.response is not None:
+                    await self.stream_once(partial, remote.response, remote.controller)
+                else:
+                    self.in_order = not done
+                    try:
+                        await self.fetch_ranges(partial, plan.chunks(self.size, done, self.owner.chunk_size),
+                                                on_bytes)
+                    except _NoRanges as nr:
+                        self.in_order = False
+                        await self.stream_once(partial, nr.response, nr.controller)
+            except _Changed:
+                await partial.abort()
+                raise
+            self.progress(state=VERIFYING)
+            digest = await self.sha256(partial)
+        finally:
+            self.hasher.close()
+            on_bytes.destroy()
         if self.file.sha256 and digest != self.file.sha256:
             await partial.abort()
             self.progress(done=0, state=FAILED)
@@ -287,31 +289,40 @@ class FileDownload:
                                  _header(response, "Last-Modified")):
             raise _Changed("the file changed on the server (ETag/Last-Modified)")
 
-    async def fetch_ranges(self, partial, todo):
+    async def fetch_ranges(self, partial, todo, on_bytes):
         pending = iter(todo)
+        reader = await body_reader()
 
         async def worker(first):
             if not first:   # fan out only once a 206 proved the server honours Range: a
                 await self.ranges_seen.wait()   # server that ignores it costs one body, not six
-            for start, end in pending:        # one shared iterator: each chunk taken once
+            while True:
                 async with self.session.slots:
-                    await self.fetch_chunk(partial, start, end)
+                    # A buffer first, then the next chunk (one shared iterator: each chunk taken
+                    # once, in order): the chunk at the hashing front always gets a buffer.
+                    pooled = await self.hasher.buffer()
+                    span = next(pending, None)
+                    if span is None:
+                        self.hasher.release(pooled)
+                        return
+                    await self.fetch_chunk(partial, *span, pooled, reader, on_bytes)
 
         await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(todo)))])
 
-    async def fetch_chunk(self, partial, start, end):
-        """Fetch [start, end) into one JS buffer, then write it and mark it done. A body cut
-        short is continued from where it stopped; failures retry with bounded backoff."""
+    async def fetch_chunk(self, partial, start, end, pooled, reader, on_bytes):
+        """Fetch [start, end) into the pooled JS buffer, write it, mark it done, hand it to the
+        hasher. A body cut short is continued from where it stopped; failures retry with
+        bounded backoff."""
         length = end - start
-        pooled = self.session.buffer(self.owner.chunk_size)
-        buf = pooled.subarray(0, length) if length <= pooled.length else js.Uint8Array.new(length)
+        cursor = js.Object.new()      # shared with the JS body reader
+        cursor.buf, cursor.pos, cursor.overflow = pooled, 0, False
+        hashed = False
         try:
-            cursor = _Cursor()
             attempt = 0
             while cursor.pos < length:
                 before = cursor.pos
                 try:
-                    await self._fetch_into(buf, start, cursor, length)
+                    await self._fetch_into(cursor, start, length, reader, on_bytes)
                     if cursor.pos < length:
                         raise _Retry("the connection ended early (truncated chunk)")
                 except _Retry as exc:
@@ -319,14 +330,18 @@ class FileDownload:
                     if attempt:               # no progress at all: back off before trying again
                         await self.retry_pause(attempt, str(exc))
             self.session.check()
-            await partial.write_at(start, buf)
+            await partial.write_at(start, cursor.buf.subarray(0, length))
             await partial.mark_done(start, end)
+            if self.in_order:
+                # Stores copy what they keep by the time mark_done returns, so the buffer can
+                # move to the hashing worker; it comes back to the pool once hashed.
+                self.hasher.hash(start, cursor.buf, length)
+                hashed = True
         finally:
-            # Stores copy what they keep by the time mark_done returns (Blob parts, worker
-            # messages), so the buffer serves the next chunk: no garbage per chunk.
-            self.session.release(pooled)
+            if not hashed:
+                self.hasher.release(cursor.buf)
 
-    async def _fetch_into(self, buf, start, cursor, length):
+    async def _fetch_into(self, cursor, start, length, reader, on_bytes):
         response, controller = await self.session.fetch(self.url, span=(start + cursor.pos, start + length))
         handed_over = False
         try:
@@ -348,27 +363,16 @@ class FileDownload:
                              f"({_header(response, 'Content-Range')})")
             if span.total is not None and span.total != self.size:
                 raise _Changed(f"the file size changed on the server ({span.total} bytes)")
-            await self._read_body(response, buf, cursor, length)
+            try:
+                await reader.readInto(response.body, cursor, length, on_bytes)
+            except JsException as exc:
+                raise self.session.translate(exc) from None
+            if cursor.overflow:
+                cursor.overflow = False
+                raise _Retry("the server sent more bytes than asked")
         finally:
             if not handed_over:
                 self.session.done(controller)
-
-    async def _read_body(self, response, buf, cursor, limit):
-        reader = response.body.getReader()
-        try:
-            while True:
-                result = await reader.read()
-                if result.done:
-                    return
-                value = result.value
-                n = value.length
-                if cursor.pos + n > limit:
-                    raise _Retry("the server sent more bytes than asked")
-                buf.set(value, cursor.pos)
-                cursor.pos += n
-                self.got(n)
-        except JsException as exc:
-            raise self.session.translate(exc) from None
 
     async def stream_once(self, partial, response, controller):
         """No range support: read one whole 200 body in order, writing chunk-sized pieces.
@@ -428,27 +432,21 @@ class FileDownload:
     # -- verification ------------------------------------------------------------------------
 
     async def sha256(self, partial):
-        """sha256 over the stored bytes, streamed (what engines will read is what we hash)."""
-        stream = await partial.stream()
-        reader = stream.getReader()
-        digest, seen = hashlib.sha256(), 0
+        """The sha256 computed while downloading when every byte went through the hasher in
+        order; else (a resumed file, a server without Range) over the stored bytes, streamed
+        to the worker."""
+        self.session.check()
         try:
-            while True:
-                self.session.check()
-                result = await reader.read()
-                if result.done:
-                    break
-                digest.update(result.value.to_py())
-                seen += result.value.length
-        finally:
-            reader.releaseLock()
+            if self.in_order:
+                seen, digest = await self.hasher.digest()
+            else:
+                seen, digest = await self.hasher.digest_stream(await partial.stream())
+        except HashError as exc:
+            raise self.fail(str(exc)) from None
+        self.session.check()
         if seen != self.size:
             raise self.fail(f"the store holds {seen} bytes, expected {self.size}")
-        return digest.hexdigest()
-
-
-class _Cursor:
-    pos = 0
+        return digest
 
 
 def _inside(done, start, end):
