@@ -1,8 +1,10 @@
 """Cache API store: a model is a set of piece Responses plus an index Response under the
 model's stable URL key; read back as one composite Blob or one stream.
 
-Why not one Response per model: Chromium's Cache API refuses a single entry of 256 MiB or
-more ("UnknownError: Unexpected internal error"; 248 MiB works). So, like IndexedDB, pieces
+Why not one Response per model: in incognito and guest windows (in-memory Cache Storage)
+Chromium refuses a single entry of 256 MiB or more ("UnknownError: Unexpected internal
+error"; 248 MiB works; on-disk profiles take 600 MiB). Pieces work everywhere, let a download
+resume and arrive out of order, and make commit copy nothing. So, like IndexedDB, pieces
 of up to 8 MiB are stored under `/model-store/piece/<name>/<gen>?at=<offset>` as they are
 written, the partial's manifest (size, meta, done ranges) under `/model-store/partial/<name>`,
 and commit puts the index `/model-store/model/<name>` (which pieces, in what order) in one

@@ -30,11 +30,16 @@ def _create():
     return to_js_object({"create": True})
 
 
-async def _dir(*names, create=True):
-    d = await js.navigator.storage.getDirectory()
-    for name in (ROOT, *names):
-        d = await (d.getDirectoryHandle(name, _create()) if create else d.getDirectoryHandle(name))
-    return d
+_dirs = {}   # our directories never go away, so their handles are looked up once
+
+
+async def _dir(*names):
+    if names not in _dirs:
+        d = await js.navigator.storage.getDirectory()
+        for name in (ROOT, *names):
+            d = await d.getDirectoryHandle(name, _create())
+        _dirs[names] = d
+    return _dirs[names]
 
 
 async def _write_file(directory, name, data):
@@ -84,8 +89,11 @@ class OpfsPartial(PiecePartial):
     async def _complete_from(self, data_handle, meta):
         """Rename the assembled data file into complete/ (the entry appears at once)."""
         complete = await _dir(COMPLETE)
-        await _write_file(complete, self.name + META,
-                          json.dumps({"key": self.key, "size": self.size, "meta": meta}))
+        if meta:    # no sidecar when there is nothing to keep: the name and size say the rest
+            await _write_file(complete, self.name + META,
+                              json.dumps({"key": self.key, "size": self.size, "meta": meta}))
+        else:
+            await _remove(complete, self.name + META)
         await _remove(complete, self.name)
         await data_handle.move(complete, self.name)
         await self._discard()
@@ -146,6 +154,7 @@ class FilePartial(OpfsPartial):
     """Worker: one data file written in place through a sync access handle."""
 
     layout = "file"
+    max_inflight = 2    # writes in the worker are serial; one message queued behind is enough
 
     def __init__(self, store, key, size, meta=None, done=()):
         super().__init__(store, key, size, meta, done)
@@ -219,7 +228,7 @@ class OpfsStore(Store):
 
     async def write(self, key, chunks, size, meta=None):
         if await self.mode() == "file":
-            return await super().write(key, chunks, size, meta)
+            return await self._write_in_worker(key, chunks, size, meta)
         # Main thread, sequential: one writable, no pieces to assemble afterwards.
         partial = PiecesPartial(self, key, size, meta)
         offset = 0
@@ -240,6 +249,28 @@ class OpfsStore(Store):
                     await call(writable, "abort")
                 except Exception:
                     pass
+                await partial._discard()
+                raise
+        await quota.after_save()
+        return EntryInfo(key, size, True, dict(meta or {}))
+
+    async def _write_in_worker(self, key, chunks, size, meta):
+        """A sequential, one-go write: no manifest (it could not be resumed anyway); an
+        interrupted one leaves only a .data file that no listing shows and the next write
+        or delete of the key removes."""
+        partial = FilePartial(self, key, size, meta)
+        offset = 0
+        async with translated(key, self.label):
+            try:
+                await partial._discard()
+                async for chunk in chunks:
+                    await partial.write_at(offset, chunk)
+                    offset += nbytes(chunk)
+                if offset != size:
+                    raise StoreError(f"{key}: wrote {offset} bytes, expected {size}")
+                await partial.flush()
+                await partial._complete_from(await partial._data_handle(), dict(meta or {}))
+            except BaseException:
                 await partial._discard()
                 raise
         await quota.after_save()

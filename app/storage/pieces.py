@@ -12,14 +12,18 @@ from app.storage import quota, ranges
 from app.storage.base import Partial, StoreError
 from app.storage.jsio import CHUNK, blob_of, concat_stream, nbytes, to_u8, translated
 
+BLOB_CHUNK = 64 << 20   # Blob parts cost no memory: their runs make bigger (fewer) pieces
+MAX_INFLIGHT = 3
+
 
 class PiecePartial(Partial):
+    max_inflight = MAX_INFLIGHT
     def __init__(self, store, key, size, meta=None, done=()):
         self.store, self.key, self.size = store, key, int(size)
         self.meta = dict(meta or {})
         self._done = ranges.merge(done)
-        self._runs = {}          # end offset -> [start, [Uint8Array...], length]
-        self._inflight = set()
+        self._runs = {}          # end offset -> [start, [Uint8Array|Blob...], length, in memory]
+        self._pending = []       # piece puts in flight
 
     # -- what a store implements -------------------------------------------------------
     async def _put_piece(self, offset, blob):
@@ -56,31 +60,40 @@ class PiecePartial(Partial):
         if offset < 0 or offset + n > self.size:
             raise StoreError(f"{self.key}: write of {n} bytes at {offset} is outside its "
                              f"{self.size} bytes")
-        run = self._runs.pop(offset, None) or [offset, [], 0]
+        run = self._runs.pop(offset, None) or [offset, [], 0, 0]
         run[1].append(to_u8(data))
         run[2] += n
-        if run[2] >= CHUNK:
+        if hasattr(data, "byteLength") or isinstance(data, (bytes, bytearray, memoryview)):
+            run[3] += n          # bytes held in memory (Blob parts are only references)
+        if run[3] >= CHUNK or run[2] >= BLOB_CHUNK:
             await self._put(run)
         else:
             self._runs[offset + n] = run
 
     async def _put(self, run):
-        start, parts, _length = run
+        """Start storing a run; wait only while MAX_INFLIGHT pieces are already on their way
+        (overlapping the puts is most of the speed; memory stays at MAX_INFLIGHT runs)."""
+        self._pending.append(asyncio.ensure_future(self._put_parts(run[0], run[1])))
+        await self._drain(self.max_inflight - 1)
+
+    async def _drain(self, keep):
+        """Wait until at most `keep` puts are in flight; re-raise the first failure."""
         async with translated(self.key, self.store.label):
-            task = asyncio.ensure_future(self._put_parts(start, parts))
-            self._inflight.add(task)
-            try:
-                await task
-            finally:
-                self._inflight.discard(task)
+            while True:
+                for task in [t for t in self._pending if t.done()]:
+                    self._pending.remove(task)
+                    task.result()
+                if len(self._pending) <= keep:
+                    return
+                await asyncio.wait(self._pending, return_when=asyncio.FIRST_COMPLETED)
 
     async def flush(self):
         """Store every buffered run and wait for every piece in flight."""
         runs = list(self._runs.values())
         self._runs.clear()
-        await asyncio.gather(*(self._put(run) for run in runs))
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        for run in runs:
+            await self._put(run)
+        await self._drain(0)
 
     async def done_ranges(self):
         return list(self._done)
@@ -118,7 +131,7 @@ class PiecePartial(Partial):
 
     async def abort(self):
         self._runs.clear()
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        pending, self._pending = self._pending, []
+        await asyncio.gather(*pending, return_exceptions=True)
         async with translated(self.key, self.store.label, "delete"):
             await self._discard()

@@ -66,7 +66,10 @@ class Profile:
 
     def launch(self):
         from tools.browser import launch_persistent
-        self.context = launch_persistent(self.playwright, self.path, service_workers="block")
+        # --expose-gc: the random source and the hashing collect their garbage as they go,
+        # so the memory test measures what is live (what a store holds), not V8's laziness.
+        self.context = launch_persistent(self.playwright, self.path, service_workers="block",
+                                         extra_args=("--js-flags=--expose-gc",))
         self.guard = prepare(self.context)
         page = self.context.pages[0] if self.context.pages else self.context.new_page()
         return boot(page, self.server + "/")
