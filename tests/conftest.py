@@ -96,11 +96,15 @@ def wait_for_boot(pg):
 
 @pytest.fixture
 def app_page(page, server):
-    """The app, booted and ready."""
+    """The app, booted and ready. The test fails on any Python error the page showed:
+    PyScript renders errors raised in event handlers as .py-error boxes, failing nothing."""
+    from tests.ui.checks import python_errors
     page.goto(server + "/")
     state = wait_for_boot(page)
     assert state == "ready", page.inner_text("body") + "\n" + "\n".join(page.console_messages_seen)
-    return page
+    yield page
+    if not page.is_closed():
+        assert python_errors(page) == []
 
 
 def run_py(pg, code):
