@@ -81,7 +81,7 @@ _RULES = (
     ("add", rf"^(?:add|create|new)\s+(?:a\s+)?(?:new\s+)?{_TODO_WORD}\s*(?::\s*|(?:to|called|named|titled|for)\s+)?"
             rf"(?P<t>.+?){_LIST_SUFFIX}$"),
     ("add", rf"^(?:add|create)\s+(?P<t>.+?){_LIST_SUFFIX}$"),
-    ("add", rf"^remind me to\s+(?P<t>.+?)$"),
+    ("add", r"^remind me to\s+(?P<t>.+?)$"),
 )
 _RULES = tuple((kind, re.compile(p, re.I)) for kind, p in _RULES)
 

@@ -5,7 +5,6 @@ Order of preference: the same words (ignoring case, punctuation and filler words
 spelling (difflib ratio). Ties at the best level make the match ambiguous: the chat asks
 rather than guessing which item to change.
 """
-import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -47,6 +46,7 @@ def find(todos, query, prefer=None):
         elif q_words <= t_words or t_words <= q_words:
             score = 2.0 + len(q_words & t_words) / max(len(q_words | t_words), 1)
         else:
+            import difflib      # only when needed: keeps the app's boot imports small
             ratio = difflib.SequenceMatcher(None, q, t).ratio()
             score = ratio if ratio >= CLOSE_ENOUGH else 0.0
         if score:

@@ -5,7 +5,7 @@ Records are plain dicts (what IndexedDB's structured clone keeps) that carry a f
 `BadRecord` with a reason, so the list can skip it with a notice instead of crashing.
 """
 import datetime
-import uuid
+import os
 from dataclasses import dataclass, field, replace
 
 FORMAT_VERSION = 1
@@ -27,7 +27,7 @@ def now_iso(after=None):
 
 
 def new_id():
-    return uuid.uuid4().hex[:16]
+    return os.urandom(8).hex()
 
 
 def clean_title(title):

@@ -5,7 +5,6 @@ Every piece of text (the user's, the model's, to-do titles in replies) is added 
 node; nothing is ever parsed as HTML.
 """
 from app.chat.assistant import Assistant
-from app.compat import js
 from app.ui.clock import local_today
 from app.ui.dom import append, by_id, clear, h, missing
 from app.ui.events import on, spawn

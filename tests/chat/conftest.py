@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import RequestGuard, run_py, wait_for_boot
 from tests.ui.checks import python_errors
 
-REPLY_TIMEOUT_MS = 180_000
+REPLY_TIMEOUT_MS = 600_000   # a shared 2-core machine can be very slow; CI is not
 GREEDY = ("from app.engines.base import GenerationOptions\n"
           "from app.ui.panels import mounted\n"
           "mounted['chat'].assistant.options = GenerationOptions(max_tokens={n}, temperature=0, "
@@ -44,7 +44,7 @@ def model_page(browser, server):
     page.get_by_role("button", name="Load the built-in model").click()
     page.wait_for_function("document.querySelector('.chat-status').textContent.startsWith('Model:')",
                            timeout=REPLY_TIMEOUT_MS)
-    run_py(page, GREEDY.format(n=32))
+    run_py(page, GREEDY.format(n=16))
     yield page
     errors = python_errors(page)
     context.close()

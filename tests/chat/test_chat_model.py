@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tests.chat.conftest import GREEDY, clear_list, reply_text, send, wait_ended
+from tests.chat.conftest import (GREEDY, REPLY_TIMEOUT_MS, clear_list, reply_text, send,
+                                 wait_ended)
 from tests.conftest import run_py
 
 pytestmark = pytest.mark.browser
@@ -59,7 +60,7 @@ def test_stop_ends_a_streaming_reply_early(model_page):
         page.wait_for_function(
             "() => { const m = [...document.querySelectorAll('.msg-assistant')].pop();"
             "        return m.querySelector('.msg-text').textContent.length > 10; }",
-            timeout=180_000)
+            timeout=REPLY_TIMEOUT_MS)
         assert page.get_by_role("button", name="Stop").is_enabled()
         page.get_by_role("button", name="Stop").click()
         wait_ended(page, reply)
@@ -70,7 +71,7 @@ def test_stop_ends_a_streaming_reply_early(model_page):
         assert page.get_by_role("button", name="Stop").is_disabled()
         assert page.get_by_role("button", name="Send").is_enabled()
     finally:
-        run_py(page, GREEDY.format(n=32))
+        run_py(page, GREEDY.format(n=16))
 
 
 def test_regenerate_replaces_the_last_reply(model_page):
@@ -83,7 +84,7 @@ def test_regenerate_replaces_the_last_reply(model_page):
     page.wait_for_function(
         "n => { const m = document.querySelectorAll('.msg-assistant');"
         "       return m.length === n && m[n - 1].dataset.state === 'done'; }", arg=count,
-        timeout=180_000)
+        timeout=REPLY_TIMEOUT_MS)
     assert reply_text(replies.nth(count - 1)) == first     # greedy: the same words again
     turns = run_py(page, CHAT + "[t.kind for t in chat.assistant.turns][-1:]")
     assert turns == ["model"]
