@@ -38,6 +38,11 @@ class Model:
         sizes = [f.size for f in self.files]
         return None if None in sizes else sum(sizes)
 
+    @property
+    def downloadable(self):
+        """False for user-supplied models whose URL the catalog cannot know."""
+        return all(f.url for f in self.files)
+
     def key(self, file):
         """The store key of one of this model's files."""
         return f"{self.id}/{file.name}"
@@ -48,13 +53,17 @@ class Model:
                 "files": [dict(vars(f)) for f in self.files]}
 
 
-def parse_file(raw, where):
+def parse_file(raw, where, url_optional=False):
+    """A file entry. `url_optional`: the model is user-supplied (its URL or file comes from
+    the user, e.g. Gemma behind a license click-through), so the catalog may not have one."""
     if not isinstance(raw, dict):
         raise CatalogError(f"{where}: a file must be an object")
     name, url = raw.get("name"), raw.get("url")
     if not name or not isinstance(name, str) or "/" in name or name in (".", ".."):
         raise CatalogError(f"{where}: 'name' must be a plain file name, got {name!r}")
-    if not url or not isinstance(url, str):
+    if url is None and url_optional:
+        pass
+    elif not url or not isinstance(url, str):
         raise CatalogError(f"{where}: 'url' is missing")
     size = raw.get("size")
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
@@ -74,7 +83,9 @@ def parse_model(raw, where):
     files = raw.get("files")
     if not isinstance(files, list) or not files:
         raise CatalogError(f"{where} ({model_id}): 'files' must be a non-empty list")
-    parsed = tuple(parse_file(f, f"{where} ({model_id}) file {i}") for i, f in enumerate(files))
+    user_supplied = bool(raw.get("user_supplied"))
+    parsed = tuple(parse_file(f, f"{where} ({model_id}) file {i}", url_optional=user_supplied)
+                   for i, f in enumerate(files))
     names = [f.name for f in parsed]
     if len(set(names)) != len(names):
         raise CatalogError(f"{where} ({model_id}): file names repeat")

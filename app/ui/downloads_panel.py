@@ -56,6 +56,9 @@ class ModelRow:
             return
         if all(infos):
             self.show(f"Stored in {store.label} and verified.")
+        elif not self.model.downloadable:
+            self.show(self.model.extra.get("how_to_get")
+                      or "Bring this model yourself: its URL is not in the catalog.")
         elif any(self.model.key(f) in partial_keys for f in self.model.files):
             self.show(f"Partly downloaded to {store.label}: resume to fetch the rest.",
                       self.button("Resume", self.start, "Resume download of"))

@@ -46,3 +46,13 @@ def test_size_and_sha256_are_optional():
 def test_bad_catalogs_fail_with_a_clear_message(data, message):
     with pytest.raises(CatalogError, match=message):
         parse_catalog(data if isinstance(data, str) else json.dumps(data))
+
+
+def test_user_supplied_models_may_leave_the_url_to_the_user():
+    from app.download.catalog import CatalogError, parse_catalog
+    entry = {"id": "g", "user_supplied": True, "files": [{"name": "g.bin", "url": None}]}
+    model = parse_catalog({"format": 1, "models": [entry]}).get("g")
+    assert model.downloadable is False
+    entry["user_supplied"] = False
+    with pytest.raises(CatalogError, match="'url' is missing"):
+        parse_catalog({"format": 1, "models": [entry]})
