@@ -40,7 +40,7 @@ def test_lists_models_per_store_and_delete_drops_usage(clean):
     assert opfs.get_by_role("listitem").filter(has_text="panel/opfs.bin").inner_text().count("24.0 MiB")
     assert panel.get_by_role("list", name="Models in IndexedDB").get_by_text("panel/idb.bin").is_visible()
     assert panel.get_by_role("list", name="Models in Cache API").get_by_text("No models stored here.").is_visible()
-    assert re.search(r"of [\d.,]+ GiB", panel.get_by_role("status").inner_text())
+    assert re.search(r"of [\d.,]+ GiB", panel.get_by_text("Storage used:").inner_text())
     before = used_mib(clean)
     panel.get_by_role("button", name="Delete panel/opfs.bin from OPFS").click()
     opfs.get_by_text("panel/opfs.bin").wait_for(state="detached", timeout=30_000)
