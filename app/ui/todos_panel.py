@@ -3,8 +3,8 @@
 One delegated listener per event type on the list (not one per item), so re-rendering a
 long list creates no proxies. Titles are set as text (app.ui.dom.h), never as HTML.
 """
-from app.chat.answers import fmt_date
 from app.compat import js
+from app.todos.facts import fmt_date
 from app.todos.todolist import MemoryStore, TodoList
 from app.ui.clock import local_today
 from app.ui.dom import append, clear, h, missing
