@@ -51,8 +51,8 @@ def cmd_serve(args):
 def ensure_test_requirements():
     """Install the pinned test dependencies into the running Python when any is missing."""
     try:
-        importlib.import_module("playwright")
-        importlib.import_module("pytest")
+        for name in ("playwright", "pytest", "numpy", "sentencepiece", "flatbuffers", "tflite"):
+            importlib.import_module(name)
         return
     except ImportError:
         pass

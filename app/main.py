@@ -15,10 +15,16 @@ def set_state(state, message=None):
 async def start():
     try:
         from app import devhooks
+        from app.engines.active import active
+        from app.engines.embedded import locate_embedded
+        from app.ui.engine_panel import render_engine_panel
         from app.ui.shell import render_shell
+        from app.ui.webllm_panel import render_webllm_panel
 
         devhooks.install()
         render_shell()
+        panel = render_engine_panel(active, locate_embedded)
+        render_webllm_panel(panel.section.parentElement)
         from app.ui.panels import mount_todos_and_chat
         await mount_todos_and_chat()
     except Exception as exc:  # boot must end in a visible state, never a blank page

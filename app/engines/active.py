@@ -11,6 +11,8 @@ from app.engines.base import EngineError
 # engine name (catalog "engine" field) -> "module:Class"
 ENGINE_CLASSES = {
     "wllama": "app.engines.wllama:WllamaEngine",
+    "mediapipe": "app.engines.mediapipe:MediaPipeEngine",
+    "web-llm": "app.engines.webllm:WebLlmEngine",
 }
 
 

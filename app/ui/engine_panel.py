@@ -8,8 +8,8 @@ BACKEND_LABELS = {"webgpu": "WebGPU (GPU)", "wasm": "WebAssembly (CPU)"}
 
 class EnginePanel:
     def __init__(self, container, active, locate_embedded):
-        """`active`: app.engines.active.ActiveEngine; `locate_embedded()`: coroutine giving
-        (catalog entry, Store holding it) for the embedded default model."""
+        """`active`: app.engines.active.ActiveEngine; `locate_embedded(on_progress)`: coroutine
+        giving (catalog entry, Store holding it) for the embedded default model."""
         self.active = active
         self.locate_embedded = locate_embedded
         self.details = h("dl", class_="engine-details")
@@ -54,7 +54,7 @@ class EnginePanel:
         self.error.textContent = ""
         self.on_progress(0, "Looking for the embedded model…")
         try:
-            model, store = await self.locate_embedded()
+            model, store = await self.locate_embedded(self.on_progress)
             await self.active.load(model, store, self.on_progress)
             self.status.textContent = f"{model.get('name', model['id'])} is ready."
         except Exception as exc:  # noqa: BLE001 - any failure is shown, the app keeps running

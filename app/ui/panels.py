@@ -23,46 +23,10 @@ async def mount_todos_and_chat():
 
 
 async def load_embedded(on_progress=None):
-    """Load the embedded default model into the shared engine -> the Engine.
-
-    Interim: reads the model straight from this site (same origin, no network beyond it) into
-    a Blob. TODO(storage/download): once those are merged, load it from the user's store,
-    as the models panel does, so it is cached for offline use in one place."""
-    from app.compat import js
+    """Load the embedded default model into the shared engine -> the Engine. It is found in
+    the user's stores, or copied there from the app's own copy first (no network)."""
     from app.engines.active import active
-    from app.engines.catalog import default_model, fetch_catalog, file_key
-    from app.storage.base import NotFound, Store
+    from app.engines.embedded import locate_embedded
 
-    class SiteStore(Store):
-        """Read-only: the files the site itself serves."""
-        kind, label, read_only = "site", "this site", True
-
-        def __init__(self, urls):
-            self.urls = urls
-
-        async def read(self, key):
-            if key not in self.urls:
-                raise NotFound(key)
-            response = await js.fetch(self.urls[key])
-            if not response.ok:
-                raise NotFound(f"{key}: HTTP {response.status}")
-            return await response.blob()
-
-        async def begin(self, *_a, **_k):
-            raise NotImplementedError("read-only")
-
-        async def info(self, key):
-            return None
-
-        async def list(self):
-            return []
-
-        async def partials(self):
-            return []
-
-        async def delete(self, key):
-            raise NotImplementedError("read-only")
-
-    model = default_model(await fetch_catalog())
-    store = SiteStore({file_key(model, f): f["url"] for f in model["files"]})
+    model, store = await locate_embedded(on_progress)
     return await active.load(model, store, on_progress)

@@ -39,10 +39,10 @@ def test_streamed_deltas_join_into_the_final_text(wllama_page):
     result = run_py(wllama_page, f"""
 from app.compat import to_js_object
 msgs = {ASK % "Name three colours."}
-deltas = [d async for d in engine.chat(msgs, {GREEDY.format(n=24)})]
+deltas = [d async for d in engine.chat(msgs, {GREEDY.format(n=16)})]
 # The same request without streaming, straight to wllama: the reference final text.
 whole = await engine._wllama.createChatCompletion(to_js_object(
-    {{"messages": msgs, "max_tokens": 24, "temperature": 0, "cache_prompt": False}}))
+    {{"messages": msgs, "max_tokens": 16, "temperature": 0, "cache_prompt": False}}))
 [deltas, whole.choices[0].message.content, engine.last_reply.finish]
 """)
     deltas, final, finish = result
@@ -54,7 +54,7 @@ whole = await engine._wllama.createChatCompletion(to_js_object(
 def test_greedy_without_prompt_cache_is_deterministic(wllama_page):
     first, second = run_py(wllama_page, f"""
 msgs = {ASK % "What is a to-do list?"}
-["".join([d async for d in engine.chat(msgs, {GREEDY.format(n=20)})]) for _ in range(2)]
+["".join([d async for d in engine.chat(msgs, {GREEDY.format(n=12)})]) for _ in range(2)]
 """)
     assert first and first == second
 

@@ -1,0 +1,211 @@
+"""MediaPipe tasks-genai (LlmInference on WebGPU) for Gemma-style `.bin`/`.task` models.
+
+The model streams in from our Store through a ReadableStreamDefaultReader (MediaPipe's
+`modelAssetBuffer` accepts one): it is never held whole in JS or Python. MediaPipe fixes
+topK, temperature and randomSeed when the task is created (its `setOptions` re-reads the
+whole model), so they are the engine's `sampling` options, applied at load; per request
+there are max_tokens and the LoRA adapter (ranks declared at creation, adapters loaded
+from a URL or a stored file).
+"""
+import asyncio
+from dataclasses import dataclass
+
+from app.compat import JsException, create_proxy, js, to_js_object
+from app.engines import hardware
+from app.engines.base import Engine, EngineError, EngineInfo, GenerationOptions
+from app.engines.catalog import file_key, files_with_suffix
+from app.engines.jsmodules import TASKS_GENAI_DIR, import_module, site_url
+from app.engines.messages import ReplyStats, options_or_default
+from app.engines.prompts import gemma_prompt
+from app.storage.base import StoreError
+
+DEFAULT_CONTEXT = 1024      # MediaPipe's maxTokens: prompt + reply
+
+
+@dataclass(frozen=True)
+class Sampling:
+    top_k: int
+    temperature: float
+    seed: int
+
+    @classmethod
+    def of(cls, opts):
+        return cls(int(opts.top_k), float(opts.temperature), int(opts.seed or 0))
+
+    def as_options(self):
+        return {"topK": self.top_k, "temperature": self.temperature, "randomSeed": self.seed}
+
+
+def creation_options(model, sampling, context=DEFAULT_CONTEXT):
+    """LlmInference options (without the model source) for a catalog entry."""
+    options = {"maxTokens": int(model.get("context", context)), **sampling.as_options()}
+    if model.get("lora_ranks"):
+        options["loraRanks"] = [int(r) for r in model["lora_ranks"]]
+    return options
+
+
+class MediaPipeEngine(Engine):
+    name = "mediapipe"
+
+    def __init__(self, sampling=None):
+        """`sampling`: GenerationOptions whose top_k, temperature and seed apply at load."""
+        self.sampling = sampling or GenerationOptions()
+        self._llm = None
+        self._info = EngineInfo(self.name)
+        self._loras = {}               # name -> LoraModel
+        self._counter = None           # progress proxy, alive while the model may be read
+        self._busy = False
+        self._stop_requested = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.last_reply = None
+
+    @property
+    def loaded(self):
+        return self._llm is not None
+
+    def info(self):
+        return self._info
+
+    async def load(self, model, store, on_progress=None):
+        report = on_progress or (lambda _fraction, _text: None)
+        if self._llm is not None:
+            await self.unload()
+        files = files_with_suffix(model, ".bin", ".task")
+        if not files:
+            raise EngineError(f"{model.get('name', model.get('id'))} has no MediaPipe model file")
+        file = files[0]
+        report(0.0, "Opening the model in storage")
+        try:
+            stream = await store.stream(file_key(model, file))
+        except StoreError as exc:
+            raise EngineError(f"The model is not available in {store.label or store.kind}: {exc}") from exc
+        hw = await hardware.probe()
+        if not hw.webgpu:
+            await stream.cancel()
+            raise EngineError("MediaPipe needs WebGPU, which this browser does not offer")
+        module = await import_module(TASKS_GENAI_DIR + "genai_bundle.mjs")
+        fileset = await module.FilesetResolver.forGenAiTasks(site_url(TASKS_GENAI_DIR + "wasm"))
+        total = int(file.get("size") or 0)
+        counted, counter = _counting(stream, total, report)
+        sampling = Sampling.of(self.sampling)
+        options = to_js_object(creation_options(model, sampling))
+        options.baseOptions = to_js_object({})
+        options.baseOptions.modelAssetBuffer = counted.getReader()
+        report(0.01, "Loading the model")
+        try:
+            llm = await module.LlmInference.createFromOptions(fileset, options)
+        except JsException as exc:
+            counter.destroy()
+            raise EngineError(f"MediaPipe could not load {model.get('name', model['id'])}: "
+                              f"{_first_line(exc)}") from exc
+        self._llm, self._counter = llm, counter
+        self._info = EngineInfo(
+            engine=self.name, model=model.get("id"), backend="webgpu", threads=1,
+            context_size=int(options.maxTokens),
+            notes=[f"sampling fixed at load: top-k {sampling.top_k}, temperature "
+                   f"{sampling.temperature}, seed {sampling.seed}"]
+            + ([] if hw.shader_f16 else ["WebGPU adapter without shader-f16: slower f32 paths"]))
+        report(1.0, "Ready")
+
+    async def load_lora(self, name, source, store=None):
+        """A LoRA adapter from a URL (str) or, with `store`, a stored file key."""
+        self._require_loaded()
+        try:
+            asset = await store.read(source) if store is not None else site_url(source)
+            self._loras[name] = await self._llm.loadLoraModel(asset)
+        except (StoreError, JsException) as exc:
+            raise EngineError(f"Could not load the LoRA adapter {name!r}: {_first_line(exc)}") from exc
+        return name
+
+    @property
+    def loras(self):
+        return sorted(self._loras)
+
+    async def chat(self, messages, options=None):
+        self._require_loaded()
+        if self._busy:
+            raise EngineError("A reply is already in progress")
+        opts = options_or_default(options)
+        prompt = gemma_prompt(messages)
+        lora = opts.extra.get("lora")
+        if lora is not None and lora not in self._loras:
+            raise EngineError(f"No LoRA adapter named {lora!r} is loaded")
+        self._busy, self._stop_requested = True, False
+        self._idle.clear()
+        stats = ReplyStats()
+        queue = asyncio.Queue()
+        listener = create_proxy(lambda partial, done: queue.put_nowait((str(partial or ""), bool(done))))
+        try:
+            args = [prompt] + ([self._loras[lora]] if lora is not None else []) + [listener]
+            finished = asyncio.ensure_future(self._llm.generateResponse(*args))
+            finished.add_done_callback(lambda _f: queue.put_nowait(("", True)))
+            while True:
+                text, done = await queue.get()
+                if text and not self._stop_requested:
+                    stats.tokens += 1
+                    yield text
+                    if stats.tokens >= opts.max_tokens and not done:
+                        stats.finish = "length"     # maxTokens is the context: cap the reply here
+                        self._stop_requested = True
+                        self._llm.cancelProcessing()
+                if done:
+                    break
+            await finished
+            if self._stop_requested and stats.finish != "length":
+                stats.finish = "aborted"
+        except JsException as exc:
+            if not self._stop_requested:
+                stats.finish = "error"
+                raise EngineError(f"MediaPipe stopped with an error: {_first_line(exc)}") from exc
+            stats.finish = "aborted" if stats.finish != "length" else "length"
+        finally:
+            listener.destroy()
+            self._busy = False
+            self.last_reply = stats
+            self._idle.set()
+
+    def stop(self):
+        if self._busy and self._llm is not None:
+            self._stop_requested = True
+            self._llm.cancelProcessing()
+
+    async def unload(self):
+        llm = self._llm
+        if llm is None:
+            return
+        self.stop()
+        try:
+            await asyncio.wait_for(self._idle.wait(), 30)
+        except TimeoutError:
+            pass
+        self._llm, self._loras = None, {}
+        self._info = EngineInfo(self.name)
+        llm.close()                 # frees the wasm heap and the GPU buffers
+        if self._counter is not None:
+            self._counter.destroy()
+            self._counter = None
+
+    def _require_loaded(self):
+        if self._llm is None:
+            raise EngineError("No model is loaded")
+
+
+def _first_line(exc):
+    """MediaPipe errors carry a long source-location trace; the first line says it all."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+
+
+def _counting(stream, total, report):
+    """The stream, passed through a TransformStream that reports bytes read as progress."""
+    seen = [0]
+
+    def transform(chunk, controller):
+        seen[0] += int(chunk.byteLength)
+        if total:
+            report(min(0.99, seen[0] / total), "Loading the model")
+        controller.enqueue(chunk)
+
+    proxy = create_proxy(transform)
+    transformer = js.TransformStream.new(to_js_object({"transform": proxy}))
+    return stream.pipeThrough(transformer), proxy

@@ -1,0 +1,124 @@
+"""The Partial shared by the stores that keep a partial entry as pieces (Cache API,
+IndexedDB, OPFS on the main thread).
+
+Small contiguous writes (a fetch body arrives in ~64 KiB chunks) are coalesced in memory into
+pieces of up to `CHUNK` bytes, one buffer per run of contiguous writes, so parallel
+out-of-order downloads still give large pieces and memory stays at (runs x CHUNK). A store
+subclass only says how to put a piece, list pieces, persist the done ranges and finish.
+"""
+import asyncio
+
+from app.storage import quota, ranges
+from app.storage.base import Partial, StoreError
+from app.storage.jsio import CHUNK, blob_of, concat_stream, nbytes, to_u8, translated
+
+
+class PiecePartial(Partial):
+    def __init__(self, store, key, size, meta=None, done=()):
+        self.store, self.key, self.size = store, key, int(size)
+        self.meta = dict(meta or {})
+        self._done = ranges.merge(done)
+        self._runs = {}          # end offset -> [start, [Uint8Array...], length]
+        self._inflight = set()
+
+    # -- what a store implements -------------------------------------------------------
+    async def _put_piece(self, offset, blob):
+        """Durably store `blob` as the piece starting at `offset`."""
+        raise NotImplementedError
+
+    async def _put_parts(self, offset, parts):
+        """Store a run of Uint8Arrays starting at `offset` (default: as one Blob piece)."""
+        await self._put_piece(offset, blob_of(parts))
+
+    async def _pieces(self):
+        """[(offset, length, ref)] of every stored piece."""
+        raise NotImplementedError
+
+    def _source(self, ref, start, end):
+        """A concat_stream source for bytes [start, end) of piece `ref`."""
+        raise NotImplementedError
+
+    async def _save_done(self):
+        raise NotImplementedError
+
+    async def _finish(self, meta, segments):
+        """Make the entry complete from `segments` [(ref, start, end)] covering [0, size)."""
+        raise NotImplementedError
+
+    async def _discard(self):
+        raise NotImplementedError
+
+    # -- the Partial contract -----------------------------------------------------------
+    async def write_at(self, offset, data):
+        n = nbytes(data)
+        if n == 0:
+            return
+        if offset < 0 or offset + n > self.size:
+            raise StoreError(f"{self.key}: write of {n} bytes at {offset} is outside its "
+                             f"{self.size} bytes")
+        run = self._runs.pop(offset, None) or [offset, [], 0]
+        run[1].append(to_u8(data))
+        run[2] += n
+        if run[2] >= CHUNK:
+            await self._put(run)
+        else:
+            self._runs[offset + n] = run
+
+    async def _put(self, run):
+        start, parts, _length = run
+        async with translated(self.key, self.store.label):
+            task = asyncio.ensure_future(self._put_parts(start, parts))
+            self._inflight.add(task)
+            try:
+                await task
+            finally:
+                self._inflight.discard(task)
+
+    async def flush(self):
+        """Store every buffered run and wait for every piece in flight."""
+        runs = list(self._runs.values())
+        self._runs.clear()
+        await asyncio.gather(*(self._put(run) for run in runs))
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    async def done_ranges(self):
+        return list(self._done)
+
+    async def mark_done(self, start, end):
+        await self.flush()
+        self._done = ranges.add(self._done, start, end)
+        async with translated(self.key, self.store.label):
+            await self._save_done()
+
+    async def _segments(self, whole):
+        pieces = await self._pieces()
+        covered = ranges.merge((o, o + n) for o, n, _ in pieces)
+        end = self.size if whole else next((e for s, e in covered if s == 0), 0)
+        try:
+            return ranges.plan(pieces, end)
+        except ranges.Gap as gap:
+            raise StoreError(f"{self.key} is incomplete: {gap}.") from None
+
+    async def stream(self):
+        await self.flush()
+        async with translated(self.key, self.store.label, "read"):
+            segments = await self._segments(whole=False)
+        return concat_stream([self._source(ref, a, b) for ref, a, b in segments])
+
+    async def commit(self, meta=None):
+        await self.flush()
+        if gaps := ranges.missing(self._done, self.size):
+            raise StoreError(f"{self.key} is incomplete: bytes {gaps[0][0]}-{gaps[0][1] - 1} "
+                             "are not marked done.")
+        final = {**self.meta, **dict(meta or {})}
+        async with translated(self.key, self.store.label):
+            await self._finish(final, await self._segments(whole=True))
+        await quota.after_save()
+
+    async def abort(self):
+        self._runs.clear()
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        async with translated(self.key, self.store.label, "delete"):
+            await self._discard()
