@@ -21,7 +21,8 @@ async def mount_todos(container):
         store = await IdbTodoStore.open()
     except Exception as exc:  # noqa: BLE001 - no storage: still a working (unsaved) list
         store = MemoryStore()
-        notices.append(f"{exc} Changes will be lost when you close the page.")
+        notices.append(f"{getattr(exc, 'message', exc)} Changes will be lost when you close "
+                       "the page.")
     todos = TodoList(store)
     panel = TodosPanel(container, todos)
     report = await todos.load()
