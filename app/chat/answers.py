@@ -1,15 +1,8 @@
 """Replies written by code: answers to list questions (from the facts) and the wording of
 command confirmations. Numbers here are computed, never guessed by a model."""
-from app.todos.facts import plural
+from app.todos.facts import fmt_date, plural
 
 LISTED = 10          # titles spelled out in a reply before "and N more"
-
-
-def fmt_date(day, today):
-    if day == today:
-        return "today"
-    text = f"{day:%a} {day.day} {day:%b}"
-    return text if day.year == today.year else f"{text} {day.year}"
 
 
 def quoted(title):

@@ -6,6 +6,7 @@ a command must start with its verb ("add ...", "mark ... done"), so ordinary sen
 not mistaken for commands.
 """
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -57,10 +58,9 @@ class Status:
 TOPICS = ("count_open", "count_done", "count_all", "list_open", "list_done", "overdue",
           "due_today", "upcoming")
 
-_POLITE = re.compile(
-    r"^(?:(?:hey|hi|ok|okay|so|now|please|pls|kindly|assistant)\b[,!]?\s*)*"
-    r"(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:i want to\s+|i'd like to\s+)?", re.I)
-_TRAILER = re.compile(r"(?:\s*,?\s*(?:please|thanks|thank you))?\s*[.!?]*\s*$", re.I)
+_POLITE = (r"^(?:(?:hey|hi|ok|okay|so|now|please|pls|kindly|assistant)\b[,!]?\s*)*"
+           r"(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:i want to\s+|i'd like to\s+)?")
+_TRAILER = r"(?:\s*,?\s*(?:please|thanks|thank you))?\s*[.!?]*\s*$"
 _LIST_SUFFIX = r"(?:\s+(?:to|from|on|in|off)\s+(?:my|the)\s+(?:to-?\s?do\s+)?list)?"
 _TODO_WORD = r"(?:to-?\s?dos?|tasks?|items?|reminders?)"
 _DONE_WORDS = r"(?:done|complete|completed|finished|checked(?: off)?|ticked(?: off)?)"
@@ -83,20 +83,27 @@ _RULES = (
     ("add", rf"^(?:add|create)\s+(?P<t>.+?){_LIST_SUFFIX}$"),
     ("add", r"^remind me to\s+(?P<t>.+?)$"),
 )
-_RULES = tuple((kind, re.compile(p, re.I)) for kind, p in _RULES)
+
+
+@functools.cache
+def _rules():
+    # Compiled on first use, not at import: keeps regex compilation out of the app's boot.
+    return tuple((kind, re.compile(p, re.I)) for kind, p in _RULES)
+
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DUE = re.compile(r"\s+(?:due|by|on|for|before)\s+(?:(?:this|next)\s+)?(?P<d>today|tonight|tomorrow|"
-                  + "|".join(_WEEKDAYS) + r"|\d{4}-\d{2}-\d{2})$", re.I)
+_DUE = (r"\s+(?:due|by|on|for|before)\s+(?:(?:this|next)\s+)?(?P<d>today|tonight|tomorrow|"
+        + "|".join(_WEEKDAYS) + r"|\d{4}-\d{2}-\d{2})$")
 
 
 def parse(text, today):
-    text = _TRAILER.sub("", _POLITE.sub("", " ".join(text.split())))
+    text = " ".join(text.split())
+    text = re.sub(_TRAILER, "", re.sub(_POLITE, "", text, flags=re.I), flags=re.I)
     if not text:
         return None
     if re.fullmatch(r"(?:help|what can you do|commands|\?)", text, re.I):
         return Help()
-    for kind, pattern in _RULES:
+    for kind, pattern in _rules():
         m = pattern.match(text)
         if not m:
             continue
@@ -123,7 +130,7 @@ def _unquote(text):
 
 
 def _split_due(title, today):
-    m = _DUE.search(title)
+    m = re.search(_DUE, title, re.I)
     if not m:
         return title, None
     word = m["d"].lower()
@@ -144,10 +151,10 @@ def _split_due(title, today):
 
 # ---------------------------------------------------------------- questions about the list
 
-_ITEMS = re.compile(r"\b(?:to-?\s?dos?|tasks?|items?|things|entries|reminders?|chores?)\b")
-_DONE = re.compile(r"\b(?:done|completed?|finished|checked|ticked|accomplished)\b")
-_OPEN = re.compile(r"\b(?:open|left|remaining|remain|unfinished|pending|incomplete|outstanding|"
-                   r"not (?:yet )?(?:done|completed?|finished)|still|undone|to do)\b")
+_ITEMS = r"\b(?:to-?\s?dos?|tasks?|items?|things|entries|reminders?|chores?)\b"
+_DONE = r"\b(?:done|completed?|finished|checked|ticked|accomplished)\b"
+_OPEN = (r"\b(?:open|left|remaining|remain|unfinished|pending|incomplete|outstanding|"
+         r"not (?:yet )?(?:done|completed?|finished)|still|undone|to do)\b")
 
 
 def question_topic(text):
@@ -162,19 +169,19 @@ def question_topic(text):
                  r"\bdue dates?\b", t):
         return "upcoming"
     if re.search(r"\bhow many\b|\bnumber of\b|\bcount\b", t):
-        if _ITEMS.search(t) or _DONE.search(t) or _OPEN.search(t) or "list" in t:
+        if re.search(_ITEMS, t) or re.search(_DONE, t) or re.search(_OPEN, t) or "list" in t:
             # "how many to-dos are done" vs "... do I still have to do": done words, unless
             # they are negated ("not done") which the open pattern catches first.
-            if _OPEN.search(t) and not re.search(r"\b(?:have i|i have|i've)\s+(?:done|completed|finished)\b", t):
+            if re.search(_OPEN, t) and not re.search(r"\b(?:have i|i have|i've)\s+(?:done|completed|finished)\b", t):
                 return "count_open"
-            if _DONE.search(t):
+            if re.search(_DONE, t):
                 return "count_done"
             return "count_all"
         return None
     asks_list = re.match(r"(?:what|which|list|show|tell me|read|give me|remind me)\b", t) or \
         re.search(r"\bon my (?:to-?\s?do )?list\b", t)
-    if asks_list and (_ITEMS.search(t) or "list" in t or re.search(r"\b(?:do i|i need|i have|have i)\b", t)):
-        if _DONE.search(t) and not re.search(r"\bnot (?:yet )?(?:done|completed?|finished)\b", t) \
+    if asks_list and (re.search(_ITEMS, t) or "list" in t or re.search(r"\b(?:do i|i need|i have|have i)\b", t)):
+        if re.search(_DONE, t) and not re.search(r"\bnot (?:yet )?(?:done|completed?|finished)\b", t) \
                 and not re.search(r"\bto (?:do|be done)\b", t):
             return "list_done"
         return "list_open"

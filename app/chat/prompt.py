@@ -7,8 +7,7 @@ fits means the real prompt fits.
 """
 import math
 
-from app.chat.answers import fmt_date
-from app.todos.facts import plural
+from app.todos.facts import fmt_date, plural
 
 DEFAULT_CONTEXT = 2048
 MESSAGE_OVERHEAD = 8            # chat-template tokens around each message

@@ -36,3 +36,11 @@ def compute_facts(todos, today):
 
 def plural(n, word, words=None):
     return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def fmt_date(day, today):
+    """"today", "Wed 18 Nov", or "Wed 18 Nov 2027" outside the current year."""
+    if day == today:
+        return "today"
+    text = f"{day:%a} {day.day} {day:%b}"
+    return text if day.year == today.year else f"{text} {day.year}"

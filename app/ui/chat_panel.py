@@ -4,7 +4,6 @@
 Every piece of text (the user's, the model's, to-do titles in replies) is added as a text
 node; nothing is ever parsed as HTML.
 """
-from app.chat.assistant import Assistant
 from app.ui.clock import local_today
 from app.ui.dom import append, by_id, clear, h, missing
 from app.ui.events import on, spawn
@@ -16,7 +15,9 @@ class ChatPanel:
     def __init__(self, container, todos, active=None, load_embedded=None):
         """`active`: the shared ActiveEngine (the chat uses whatever model it holds);
         `load_embedded(on_progress)`: loads the built-in model into it (None: not offered)."""
-        self.assistant = Assistant(todos, today=local_today)
+        self.todos = todos
+        self._engine = None
+        self._assistant = None         # created on first use: the chat logic stays out of boot
         self.load_embedded = load_embedded
         self.status = h("p", class_="chat-status", role="status")
         self.progress = h("progress", max="1", value="0", aria_label="Model loading progress",
@@ -53,19 +54,28 @@ class ChatPanel:
         if active is not None:
             active.subscribe(lambda engine: self.set_engine(
                 engine if engine is not None and engine.loaded else None))
-            self.assistant.engine = active.engine
+            self._engine = active.engine
         self._update_offer()
+
+    @property
+    def assistant(self):
+        if self._assistant is None:
+            from app.chat.assistant import Assistant
+            self._assistant = Assistant(self.todos, engine=self._engine, today=local_today)
+        return self._assistant
 
     # ------------------------------------------------------------ the engine
     def set_engine(self, engine):
-        """Hand the chat an engine (the models panel calls this after loading one)."""
-        self.assistant.engine = engine
+        """Hand the chat an engine (or None); the shared ActiveEngine does this on its own."""
+        self._engine = engine
+        if self._assistant is not None:
+            self._assistant.engine = engine
         self._update_offer()
         self._update_buttons()
 
     def _update_offer(self):
-        if self.assistant.has_model:
-            info = self.assistant.engine.info()
+        if self._engine is not None and self._engine.loaded:
+            info = self._engine.info()
             self.status.textContent = (f"Model: {info.model or info.engine} ({info.engine}, "
                                        f"{info.backend}). Questions about your list are "
                                        "answered from the list itself.")
@@ -121,10 +131,10 @@ class ChatPanel:
         self.log.scrollTop = self.log.scrollHeight
 
     def _update_buttons(self):
-        streaming = self.assistant.current is not None
+        a = self._assistant
         self.send_button.disabled = self.busy
-        self.stop_button.disabled = not streaming
-        self.regen_button.disabled = self.busy or not self.assistant.can_regenerate
+        self.stop_button.disabled = a is None or a.current is None
+        self.regen_button.disabled = self.busy or a is None or not a.can_regenerate
 
     def _on_send(self, event):
         event.preventDefault()

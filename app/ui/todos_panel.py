@@ -3,8 +3,8 @@
 One delegated listener per event type on the list (not one per item), so re-rendering a
 long list creates no proxies. Titles are set as text (app.ui.dom.h), never as HTML.
 """
-from app.chat.answers import fmt_date
 from app.compat import js
+from app.todos.facts import fmt_date
 from app.todos.todolist import MemoryStore, TodoList
 from app.ui.clock import local_today
 from app.ui.dom import append, clear, h, missing
@@ -21,7 +21,8 @@ async def mount_todos(container):
         store = await IdbTodoStore.open()
     except Exception as exc:  # noqa: BLE001 - no storage: still a working (unsaved) list
         store = MemoryStore()
-        notices.append(f"{exc} Changes will be lost when you close the page.")
+        notices.append(f"{getattr(exc, 'message', exc)} Changes will be lost when you close "
+                       "the page.")
     todos = TodoList(store)
     panel = TodosPanel(container, todos)
     report = await todos.load()
