@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.procmem import rss_bytes
+
 from tests.conftest import RequestGuard, run_py, wait_for_boot
 
 HELPERS = Path(__file__).with_name("helpers.js")
@@ -106,15 +108,7 @@ class MemorySampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def rss(self):
-        total = 0
-        for pid in self.pids:
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-            except OSError:
-                pass
-        return total
+        return rss_bytes(self.pids)
 
     def _run(self):
         while not self._stop.is_set():

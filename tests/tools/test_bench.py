@@ -42,3 +42,10 @@ def test_startup_suite_runs_headless_from_the_cli(site_dir, tmp_path):
     assert [t["name"] for t in data["targets"]] == [
         "app overhead over bare Pyodide boot", "offline cold start in a relaunched browser"]
     assert data["environment"]["browser"] != "unknown"
+
+
+def test_rss_of_this_process_is_read_and_gone_processes_count_zero():
+    import os
+    from tools.procmem import rss_bytes
+    assert rss_bytes([os.getpid()]) > 1 << 20
+    assert rss_bytes([2 ** 22 + 12345]) == 0

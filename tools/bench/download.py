@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 from tools import faultserver, site
 from tools.bench.report import Result, Target, environment, summary
 from tools.browser import launch
+from tools.procmem import rss_bytes
 
 MiB = 1 << 20
 THROUGHPUT_SIZE = 256 * MiB
@@ -162,18 +163,6 @@ def renderer_pids():
             if b"--type=renderer" in cmd:
                 out.append(child)
     return out
-
-
-def rss_bytes(pids):
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
-    return total
 
 
 class PeakRss:
