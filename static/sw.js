@@ -2,8 +2,8 @@
 // It must be JS (it runs before Python exists). build.py replaces the manifest line below with
 // the content hashes of every precached file, so any asset change yields a new worker.
 const MANIFEST = /*@PRECACHE_MANIFEST@*/ { version: "dev", precache: {}, warm: {}, entryPoints: [] };
-// precache: the app shell, fetched at install. warm: the runtimes, kept as the page first
-// fetches them and completed in the background once the app is ready (the page asks).
+// precache: boot-critical, fetched at install. warm: fetched in the background once the app
+// is ready (the page asks), so the first boot never waits for it.
 const CACHED = { ...MANIFEST.precache, ...MANIFEST.warm };
 
 importScripts("./js/sw-models.js");   // storedModelResponse(url, scope)

@@ -22,11 +22,11 @@ LINKED = ("wasm", "models")
 SW_MARKER = "/*@PRECACHE_MANIFEST@*/"
 # HTML entry points: network-first in the service worker (so updates are seen when online).
 ENTRY_POINTS = ("", "index.html", "bench.html")
-# Install precaches only the small app shell, so the first visit is claimed at once. The
-# runtimes Python boots with, and the one the embedded model needs, are kept by the worker as
-# the page first fetches them through it (nothing is downloaded twice), and completed in the
-# background once the app is ready.
-WARM_RUNTIMES = ("pyodide", "@pyscript/core", "@wllama/wllama")
+# Runtimes precached at install: what Python needs to boot. The first visit waits for them,
+# then boots from the cache, so nothing is downloaded twice.
+BOOT_RUNTIMES = ("pyodide", "@pyscript/core")
+# Warmed in the background once the app is ready: what the embedded model needs offline.
+WARM_RUNTIMES = ("@wllama/wllama",)
 # Everything else (MediaPipe, web-llm: ~85 MB) is cached by the worker on first use.
 
 
@@ -83,10 +83,10 @@ def _runtime_files(packages, site_dir):
 
 
 def precache_paths(site_dir=SITE):
-    """Site-relative paths the service worker caches at install: the app shell."""
+    """Site-relative paths the service worker caches at install (boot-critical)."""
     shell = [p for p in site_files(site_dir) if not p.startswith(LINKED) and p != "sw.js"
              and not p.startswith(("bench/", "js/bench-"))]
-    return sorted([*shell, "models/catalog.json"])
+    return sorted([*shell, *_runtime_files(BOOT_RUNTIMES, site_dir), "models/catalog.json"])
 
 
 def warm_paths(site_dir=SITE):
