@@ -61,9 +61,9 @@ class Engine(ABC):
     async def unload(self):
         """Free the model."""
 
-    @abstractmethod
     def info(self):
-        """EngineInfo."""
+        """EngineInfo: engines keep theirs current in `self._info`."""
+        return self._info
 
     @property
     def loaded(self):

@@ -64,9 +64,6 @@ class MediaPipeEngine(Engine):
     def loaded(self):
         return self._llm is not None
 
-    def info(self):
-        return self._info
-
     async def load(self, model, store, on_progress=None):
         report = on_progress or (lambda _fraction, _text: None)
         if self._llm is not None:

@@ -32,3 +32,19 @@ class ReplyStats:
     prompt_tokens: int = 0
     prompt_ms: float = 0.0    # runtime-reported, when available
     decode_tps: float = 0.0
+
+
+def read_openai_chunk(chunk, stats):
+    """One OpenAI-shaped streaming chunk (wllama and web-llm both send them) -> its text delta
+    or None; the token count and finish reason go into `stats` (ReplyStats)."""
+    if not chunk.choices.length:
+        return None
+    choice = chunk.choices[0]
+    finish = getattr(choice, "finish_reason", None)
+    if isinstance(finish, str):
+        stats.finish = finish
+    text = getattr(choice.delta, "content", None)
+    if isinstance(text, str) and text:
+        stats.tokens += 1
+        return text
+    return None

@@ -10,7 +10,7 @@ import asyncio
 from app.compat import JsException, create_proxy, js, to_js_object
 from app.engines.base import Engine, EngineError, EngineInfo
 from app.engines.jsmodules import import_module, site_url
-from app.engines.messages import ReplyStats, normalize, options_or_default
+from app.engines.messages import ReplyStats, normalize, options_or_default, read_openai_chunk
 from app.engines.webllm_models import base_url, cache_urls, progress
 from app.storage.base import StoreError
 
@@ -87,9 +87,6 @@ class WebLlmEngine(Engine):
     def loaded(self):
         return self._engine is not None
 
-    def info(self):
-        return self._info
-
     def app_config(self, record):
         return {"model_list": [record], "cacheBackend": self.cache_backend}
 
@@ -148,15 +145,8 @@ class WebLlmEngine(Engine):
         self._idle.clear()
         try:
             async for chunk in self._client.chat(self._engine, to_js_object(request)):
-                if chunk.choices.length:
-                    choice = chunk.choices[0]
-                    text = getattr(choice.delta, "content", None)
-                    if isinstance(text, str) and text:
-                        stats.tokens += 1
-                        yield text
-                    finish = getattr(choice, "finish_reason", None)
-                    if isinstance(finish, str):
-                        stats.finish = finish
+                if text := read_openai_chunk(chunk, stats):
+                    yield text
             if self._stopped:
                 stats.finish = "aborted"
         except JsException as exc:

@@ -12,7 +12,7 @@ from app.engines import hardware
 from app.engines.base import Engine, EngineError, EngineInfo
 from app.engines.catalog import file_key, files_with_suffix
 from app.engines.jsmodules import WLLAMA_DIR, import_module, site_url
-from app.engines.messages import ReplyStats, normalize, options_or_default
+from app.engines.messages import ReplyStats, normalize, options_or_default, read_openai_chunk
 from app.storage.base import StoreError
 
 DEFAULT_CONTEXT = 2048
@@ -69,9 +69,6 @@ class WllamaEngine(Engine):
     def loaded(self):
         return self._wllama is not None
 
-    def info(self):
-        return self._info
-
     async def load(self, model, store, on_progress=None):
         report = on_progress or (lambda _fraction, _text: None)
         if self._wllama is not None:
@@ -123,15 +120,8 @@ class WllamaEngine(Engine):
         try:
             stream = await self._wllama.createChatCompletion(params)
             async for chunk in stream:
-                choice = chunk.choices[0] if chunk.choices.length else None
-                if choice is not None:
-                    text = getattr(choice.delta, "content", None)
-                    if isinstance(text, str) and text:
-                        stats.tokens += 1
-                        yield text
-                    finish = getattr(choice, "finish_reason", None)
-                    if isinstance(finish, str):
-                        stats.finish = finish
+                if text := read_openai_chunk(chunk, stats):
+                    yield text
                 _read_timings(chunk, stats)
         except JsException as exc:
             if not abort.signal.aborted:
