@@ -6,11 +6,11 @@ facts, everything else by the model with the facts in its system prompt). With
 ASSISTANT_BENCH_MODEL_ONLY=1 also "model only": every question goes to the model (same
 grounded prompt), to show what the model alone does with the facts (20 model replies: slow).
 
-"Model cached": the model is loaded once to fill the browser's cache, the browser is closed,
-and a new browser on the same profile loads it again from that cache; then the first token
-is timed for `runs` replies to a question only the model answers (greedy, no prompt cache,
-so every sample pays the full prompt). Time is measured in the page, from the message to
-the first streamed text.
+"Model cached": the model is loaded once (which copies it from the app into the user's
+store), the browser is closed, and a new browser on the same profile loads it from that
+store; then the first token is timed for `runs` replies to a question only the model answers
+(greedy, no prompt cache, so every sample pays the full prompt). Time is measured in the
+page, from the message to the first streamed text.
 """
 import json
 import os
@@ -112,14 +112,14 @@ def run(runs=5):
     ttft, totals, prompt_tokens, engine_stats = [], [], [], []
     try:
         with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-            ctx, page = open_app(p, profile, base)          # 1st browser: fills the cache
+            ctx, page = open_app(p, profile, base)          # 1st browser: fills the store
             run_py(page, LOAD)
             version = ctx.browser.version if ctx.browser else "unknown"
             ctx.close()
             ctx, page = open_app(p, profile, base)          # 2nd browser: model cached
             try:
                 load_ms, backend, threads = run_py(page, LOAD)
-                print(f"  model loaded from cache in {load_ms:.0f} ms ({backend}, {threads} threads)",
+                print(f"  model loaded from the store in {load_ms:.0f} ms ({backend}, {threads} threads)",
                       flush=True)
                 run_py(page, SETUP.format(spec=repr(spec), max_tokens=MAX_TOKENS))
                 for i in range(runs):
@@ -148,7 +148,7 @@ def run(runs=5):
     rows = [["time to first token (model cached), ms", first["median"], first["min"],
              first["max"], first["n"]],
             ["whole reply (<= %d tokens), ms" % MAX_TOKENS, *_stats(totals)],
-            ["model load from the browser cache, ms", load_ms, "", "", 1]]
+            ["model load, already in the store, ms", load_ms, "", "", 1]]
     for mode, outs in answers.items():
         correct = sum(o["correct"] for o in outs)
         by_code = sum(o["kind"] != "model" for o in outs)
