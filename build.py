@@ -21,11 +21,12 @@ TEST_REQUIREMENTS = ROOT / "tests" / "requirements.txt"
 
 
 def cmd_build(_args=None):
-    from tools import site, vendor
+    from tools import site, snapshot, vendor
     started = time.monotonic()
     try:
         vendor.vendor_runtimes()
         vendor.vendor_embedded_model()
+        snapshot.build_snapshot()
     except vendor.BuildError as exc:
         sys.exit(f"[build] error: {exc}")
     site.assemble()

@@ -1,4 +1,10 @@
-"""Boot: render the shell, install the dev hook, mark the app ready (or failed, visibly)."""
+"""Boot: render the shell, the to-do list and the chat, mark the app ready (or failed,
+visibly), then mount the models panel's features.
+
+The models panel (storage, downloads, engines) is not needed to use the list, so it mounts
+after the first paint of the list: the app is usable sooner, and a feature that fails to
+mount says so in its own place without taking the app down. `data-features` on the root
+element tells when it is done ("ready" or "error")."""
 import traceback
 
 from app.compat import js
@@ -15,25 +21,19 @@ def set_state(state, message=None):
 async def start():
     try:
         from app import devhooks
-        from app.engines.active import active
-        from app.engines.embedded import locate_embedded
-        from app.ui import storage_panel, update_banner
-        from app.ui.downloads_panel import render_downloads_panel
-        from app.ui.engine_panel import render_engine_panel
+        from app.ui import update_banner
         from app.ui.panels import mount_todos_and_chat
-        from app.ui.shell import feature_area, render_shell
-        from app.ui.webllm_panel import render_webllm_panel
+        from app.ui.shell import render_shell
 
         devhooks.install()
         render_shell()
         update_banner.install()
-        storage_panel.render()   # draws its frame now, lists stored models asynchronously
-        render_downloads_panel()      # renders now; reads the catalog and stores afterwards
-        render_engine_panel(active, locate_embedded)
-        render_webllm_panel(feature_area("models", "web-llm"))
         await mount_todos_and_chat()
     except Exception as exc:  # boot must end in a visible state, never a blank page
         traceback.print_exc()
         set_state("error", f"The app could not start: {exc!r}")
         return
     set_state("ready")
+    from app.ui.panels import after_paint, mount_model_features
+    await after_paint()
+    await mount_model_features()

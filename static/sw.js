@@ -2,9 +2,11 @@
 // It must be JS (it runs before Python exists). build.py replaces the manifest line below with
 // the content hashes of every precached file, so any asset change yields a new worker.
 const MANIFEST = /*@PRECACHE_MANIFEST@*/ { version: "dev", precache: {}, warm: {}, entryPoints: [] };
-// precache: boot-critical, fetched at install. warm: fetched in the background once the app
-// is ready (the page asks), so the first boot never waits for it.
-const CACHED = { ...MANIFEST.precache, ...MANIFEST.warm };
+// precache: the app shell (small), fetched at install, so the first visit is claimed at once.
+// warm: the runtimes and the Pyodide snapshot (~60 MB). The first visit loads them straight
+// from the network (the worker stays out of the way); once the app is ready the page asks
+// the worker to keep them, which it reads from the browser's HTTP cache, so nothing is
+// downloaded twice. Then it tells the page the app works offline.
 
 importScripts("./js/sw-models.js");   // storedModelResponse(url, scope)
 
@@ -29,6 +31,11 @@ function scopePath(url) {
 
 function isolated(response) {
   if (!response || response.type === "opaque" || response.status === 0) return response;
+  // Kept from our server with the headers already on it: hand the browser the cached response
+  // itself, which it streams straight from the cache (a re-wrapped body goes through JS).
+  if (Object.entries(ISOLATION).every(([name, value]) => response.headers.get(name) === value)) {
+    return response;
+  }
   const headers = new Headers(response.headers);
   for (const [name, value] of Object.entries(ISOLATION)) headers.set(name, value);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
@@ -37,10 +44,12 @@ function isolated(response) {
 // ---------------------------------------------------------------- install / activate
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(fill(MANIFEST.precache));
+  // An update carries the unchanged runtimes over from the version it replaces, so an update
+  // applied offline still boots.
+  event.waitUntil(Promise.all([fill(MANIFEST.precache), fill(MANIFEST.warm, { reuseOnly: true })]));
 });
 
-async function fill(files) {
+async function fill(files, { reuseOnly = false } = {}) {
   const cache = await caches.open(SHELL_CACHE);
   const previous = (await caches.keys()).filter((n) => n.startsWith(SHELL_PREFIX) && n !== SHELL_CACHE);
   await Promise.all(Object.entries(files).map(async ([path, hash]) => {
@@ -52,12 +61,15 @@ async function fill(files) {
       const old = await (await caches.open(name)).match(url);
       if (old && old.headers.get("X-Content-Hash") === hash) return cache.put(url, old);
     }
-    await cache.put(url, await download(path, hash));
+    if (!reuseOnly) await cache.put(url, await download(path, hash));
   }));
 }
 
 async function download(path, hash) {
-  const response = await fetch(new URL(path, SCOPE), { cache: "no-cache" });
+  // Runtime files have versioned URLs: the copy the page just loaded into the HTTP cache is
+  // the right one. The shell's URLs are not versioned: ask the server.
+  const cache = path in MANIFEST.warm ? "force-cache" : "no-cache";
+  const response = await fetch(new URL(path, SCOPE), { cache });
   if (!response.ok) throw new Error(`caching ${path}: HTTP ${response.status}`);
   const headers = new Headers(response.headers);
   headers.set("X-Content-Hash", hash);
@@ -76,8 +88,18 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
-  if (event.data?.type === "WARM") event.waitUntil(fill(MANIFEST.warm));
+  if (event.data?.type === "WARM") event.waitUntil(warm(event.source));
 });
+
+async function warm(client) {
+  try {
+    await fill(MANIFEST.warm);
+    warmed = new Set(Object.keys(MANIFEST.warm));
+    client?.postMessage({ type: "OFFLINE_READY" });
+  } catch (err) {
+    client?.postMessage({ type: "OFFLINE_FAILED", message: String(err?.message ?? err) });
+  }
+}
 
 // ---------------------------------------------------------------- fetch
 
@@ -89,8 +111,10 @@ self.addEventListener("fetch", (event) => {
   if (path === null) return;
   if (request.mode === "navigate" || MANIFEST.entryPoints.includes(path)) {
     event.respondWith(networkFirst(request, path));
-  } else if (path in CACHED) {
+  } else if (path in MANIFEST.precache) {
     event.respondWith(cachedFile(event, path));
+  } else if (path in MANIFEST.warm) {
+    warmFile(event, path);
   } else if (path.startsWith("models/") && path !== "models/catalog.json") {
     event.respondWith(modelFile(request));
   } else if (path.startsWith("wasm/")) {
@@ -118,11 +142,28 @@ async function cachedFile(event, path) {
   const cache = await caches.open(SHELL_CACHE);
   let response = await cache.match(request.url, { ignoreSearch: true });
   if (!response) {
-    response = await download(path, CACHED[path]);
+    response = await download(path, MANIFEST.precache[path]);
     // Stored while the page reads the other branch: never awaited before answering.
     event.waitUntil(cache.put(request.url, response.clone()));
   }
   return isolated(await withRange(request, response));
+}
+
+// A runtime file: from the cache once warmed. Before that (the first visit) the worker does
+// not answer at all, so the browser loads it at full speed into its HTTP cache. respondWith
+// must be decided synchronously, hence the set of warmed paths kept in memory.
+let warmed = null;   // Set of warmed paths, or null until read from the cache
+const warmedLoaded = caches.open(SHELL_CACHE).then(async (cache) => {
+  const urls = new Set((await cache.keys()).map((r) => r.url));
+  warmed = new Set(Object.keys(MANIFEST.warm).filter((p) => urls.has(new URL(p, SCOPE).href)));
+});
+
+function warmFile(event, path) {
+  if (warmed && !warmed.has(path)) return;   // not kept yet: the network answers
+  event.respondWith(warmedLoaded.then(async () => {
+    const cached = await (await caches.open(SHELL_CACHE)).match(event.request.url, { ignoreSearch: true });
+    return cached ? isolated(await withRange(event.request, cached)) : fetch(event.request);
+  }));
 }
 
 // Other immutable runtime files: kept on first use.

@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 READY = "html[data-app-state=ready], html[data-app-state=error]"
+FEATURES = "html[data-features]"   # the models panel's features, mounted after ready
 BOOT_TIMEOUT_MS = 90_000
 
 
@@ -90,8 +91,13 @@ def page(context):
 
 
 def wait_for_boot(pg):
+    """Wait until the app is ready (or failed) and, when ready, its models panel has mounted
+    too; -> the app state."""
     pg.wait_for_selector(READY, timeout=BOOT_TIMEOUT_MS, state="attached")
-    return pg.evaluate("document.documentElement.dataset.appState")
+    state = pg.evaluate("document.documentElement.dataset.appState")
+    if state == "ready":
+        pg.wait_for_selector(FEATURES, timeout=BOOT_TIMEOUT_MS, state="attached")
+    return state
 
 
 @pytest.fixture
@@ -102,6 +108,8 @@ def app_page(page, server):
     page.goto(server + "/")
     state = wait_for_boot(page)
     assert state == "ready", page.inner_text("body") + "\n" + "\n".join(page.console_messages_seen)
+    assert page.evaluate("document.documentElement.dataset.features") == "ready", \
+        page.inner_text("#models-panel")
     yield page
     if not page.is_closed():
         assert python_errors(page) == []

@@ -5,13 +5,14 @@ on the same profile. page.route cannot see what a service worker answers, so not
 relies on it.
 """
 import shutil
+from collections import Counter
 
 import pytest
 
 from tests.conftest import BOOT_TIMEOUT_MS, RequestGuard, wait_for_boot
 from tools import site
 from tools.browser import launch_persistent
-from tools.devserver import serve_in_thread
+from tools.devserver import SiteHandler, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -46,20 +47,51 @@ def persistent(playwright_instance, profile):
     return ctx, (ctx.pages[0] if ctx.pages else ctx.new_page())
 
 
-def test_first_visit_is_claimed_before_python_boots(browser, private_site):
-    _site, base, _ = private_site
-    ctx = browser.new_context()
+class CountingHandler(SiteHandler):
+    """The dev server, counting the GET requests it answers per path."""
+    gets = Counter()
+    hosts = set()
+
+    def do_GET(self):
+        type(self).gets[self.path.split("?", 1)[0]] += 1
+        type(self).hosts.add(self.headers.get("Host", ""))
+        super().do_GET()
+
+
+OFFLINE_READY = "html[data-offline=ready]"
+CACHED_MISSING = """async (paths) => {
+    const name = (await caches.keys()).find((n) => n.startsWith('shell-'));
+    const cache = await caches.open(name);
+    const missing = [];
+    for (const p of paths) if (!(await cache.match(new URL(p, location.href).href))) missing.push(p);
+    return missing;
+}"""
+
+
+def test_first_visit_is_claimed_before_python_boots_and_downloads_nothing_twice(
+        playwright_instance, site_dir, tmp_path):
+    served = copy_site(tmp_path / "site")
+    CountingHandler.gets.clear()
+    httpd, base = serve_in_thread(served, handler=CountingHandler)
+    # No request guard here: Playwright's routing turns the HTTP cache off, and the HTTP cache
+    # is what this test is about. Chromium resolves nothing but loopback anyway (tools/browser).
+    ctx = launch_persistent(playwright_instance, tmp_path / "profile")
+    page = ctx.pages[0] if ctx.pages else ctx.new_page()
     try:
-        page = ctx.new_page()
         boot(page, base + "/")
         assert page.evaluate("document.documentElement.dataset.serviceWorker") == "claimed"
-        # Pyodide's wasm went through the worker (workerStart > 0), i.e. came from its cache.
-        assert page.evaluate("""performance.getEntriesByType('resource')
-            .filter(e => e.name.endsWith('pyodide.asm.wasm'))
-            .every(e => e.workerStart > 0)""")
-        assert page.evaluate("navigator.serviceWorker.controller !== null")
+        # Once ready, the worker keeps the runtimes and the Pyodide snapshot, and says so.
+        page.wait_for_selector(OFFLINE_READY, state="attached", timeout=BOOT_TIMEOUT_MS)
+        assert page.get_by_role("status").filter(has_text="Ready to work offline").is_visible()
+        warm = site.warm_paths(served)
+        assert any(p.endswith("pyodide.asm.wasm") for p in warm)
+        assert page.evaluate(CACHED_MISSING, warm) == []
+        # It copied what the page had just loaded (the HTTP cache): nothing came twice.
+        assert {p: n for p, n in CountingHandler.gets.items() if n > 1 and p[1:] in warm} == {}
+        assert all(host.startswith("127.0.0.1") for host in CountingHandler.hosts)
     finally:
         ctx.close()
+        httpd.stop()
 
 
 def test_app_boots_offline_after_one_visit(playwright_instance, private_site, tmp_path):
@@ -67,7 +99,7 @@ def test_app_boots_offline_after_one_visit(playwright_instance, private_site, tm
     profile = tmp_path / "profile"
     ctx, page = persistent(playwright_instance, profile)
     boot(page, base + "/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_selector(OFFLINE_READY, state="attached", timeout=BOOT_TIMEOUT_MS)
     ctx.close()
     httpd.stop()   # the network is gone: nothing answers on that port any more
 
@@ -75,6 +107,8 @@ def test_app_boots_offline_after_one_visit(playwright_instance, private_site, tm
     try:
         boot(page, base + "/")
         assert page.evaluate("crossOriginIsolated") is True   # headers added by the worker
+        # Python started from the snapshot the worker kept.
+        assert page.evaluate("performance.getEntriesByName('pyodide-snapshot-restored').length") == 1
         assert page.get_by_role("region", name="To-dos").is_visible()
         # A byte range of a cached runtime file is answered by the worker (206), offline.
         got = page.evaluate("""fetch('./wasm/pyodide@314.0.7/pyodide.asm.wasm',
@@ -221,9 +255,10 @@ def test_todos_and_chat_with_the_embedded_model_work_offline(
         page.get_by_role("button", name="Add", exact=True).click()
         page.get_by_role("checkbox", name="Water the plants", exact=True).wait_for()
         load_builtin_model(page)   # copies the embedded model into the default store
-        # The worker has warmed what the model's runtime needs offline.
-        page.wait_for_function("""caches.match(new URL('wasm/wllama@3.8.1/wllama.wasm',
-                                                       location.href).href).then(r => !!r)""")
+        # The worker has kept what the model's runtime needs offline.
+        page.wait_for_selector(OFFLINE_READY, state="attached", timeout=BOOT_TIMEOUT_MS)
+        assert page.evaluate("""caches.match(new URL('wasm/wllama@3.8.1/wllama.wasm',
+                                                    location.href).href).then(r => !!r)""")
         assert ctx.guard.blocked == []
     finally:
         ctx.close()

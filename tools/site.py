@@ -12,7 +12,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from tools import icons, pins
+from tools import icons, pins, snapshot
 from tools.vendor import CACHE, ROOT, log, sha256_file
 
 SITE = ROOT / "site"
@@ -20,13 +20,15 @@ STATIC = ROOT / "static"
 APP = ROOT / "app"
 LINKED = ("wasm", "models")
 SW_MARKER = "/*@PRECACHE_MANIFEST@*/"
+LOADER = "js/pyodide-loader.mjs"
+SNAPSHOT_MARKER = "/*@SNAPSHOT@*/ null"
 # HTML entry points: network-first in the service worker (so updates are seen when online).
 ENTRY_POINTS = ("", "index.html", "bench.html")
-# Runtimes precached at install: what Python needs to boot. The first visit waits for them,
-# then boots from the cache, so nothing is downloaded twice.
-BOOT_RUNTIMES = ("pyodide", "@pyscript/core")
-# Warmed in the background once the app is ready: what the embedded model needs offline.
-WARM_RUNTIMES = ("@wllama/wllama",)
+# The service worker precaches the shell at install (so the first visit is claimed at once)
+# and keeps these runtimes once the app is ready (the first visit loads them from the network
+# into the HTTP cache, the worker copies them from there): what Python needs to boot and
+# what the embedded model needs, plus the Pyodide snapshot.
+WARM_RUNTIMES = ("pyodide", "@pyscript/core", "@wllama/wllama")
 # Everything else (MediaPipe, web-llm: ~85 MB) is cached by the worker on first use.
 
 
@@ -49,8 +51,9 @@ def app_bundle():
 
 def pyscript_config(bundle_name):
     return {
-        # PyScript's default interpreter is a CDN URL: point it at the vendored Pyodide.
-        "interpreter": f"./wasm/{pyodide_dir()}/pyodide.mjs",
+        # PyScript's default interpreter is a CDN URL: ours is the vendored Pyodide, booted
+        # from its memory snapshot by a thin loader module.
+        "interpreter": f"./{LOADER}",
         # Archives whose target ends in "/*" are unpacked into the working directory,
         # which is on sys.path: `import app` then works.
         "files": {f"./{bundle_name}": "./*"},
@@ -68,6 +71,7 @@ def assemble():
         link = SITE / name
         if not link.is_symlink():
             link.symlink_to(Path("..") / name, target_is_directory=True)
+    write_loader()
     bundle_name, data = app_bundle()
     (SITE / bundle_name).write_bytes(data)
     (SITE / "pyscript.json").write_text(json.dumps(pyscript_config(bundle_name), indent=2))
@@ -77,20 +81,36 @@ def assemble():
     return bundle_name
 
 
+def snapshot_url():
+    path = snapshot.snapshot_path()
+    return path.relative_to(snapshot.WASM.parent).as_posix() if path.exists() else None
+
+
+def write_loader(site_dir=SITE):
+    """Tell the Pyodide loader where this build's snapshot is (null: boot without one)."""
+    source = (STATIC / LOADER).read_text()
+    if SNAPSHOT_MARKER not in source:
+        raise RuntimeError(f"static/{LOADER} lost its snapshot marker")
+    if f"../wasm/{pyodide_dir()}/" not in source:
+        raise RuntimeError(f"static/{LOADER} imports a Pyodide other than the pinned {pyodide_dir()}")
+    (site_dir / LOADER).write_text(source.replace(SNAPSHOT_MARKER, json.dumps(snapshot_url())))
+
+
 def _runtime_files(packages, site_dir):
     folders = tuple(f"wasm/{a.target}/" for a in pins.NPM_ASSETS if a.package in packages)
     return [p for p in site_files(site_dir) if p.startswith(folders)]
 
 
 def precache_paths(site_dir=SITE):
-    """Site-relative paths the service worker caches at install (boot-critical)."""
+    """Site-relative paths the service worker caches at install: the app shell."""
     shell = [p for p in site_files(site_dir) if not p.startswith(LINKED) and p != "sw.js"
              and not p.startswith(("bench/", "js/bench-"))]
-    return sorted([*shell, *_runtime_files(BOOT_RUNTIMES, site_dir), "models/catalog.json"])
+    return sorted([*shell, "models/catalog.json"])
 
 
 def warm_paths(site_dir=SITE):
-    return sorted(_runtime_files(WARM_RUNTIMES, site_dir))
+    url = snapshot_url()
+    return sorted([*_runtime_files(WARM_RUNTIMES, site_dir), *([url] if url else [])])
 
 
 def write_service_worker(site_dir=SITE):

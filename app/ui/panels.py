@@ -1,7 +1,7 @@
 """The mounted panels by name, so one panel can reach another; tests and DevTools use it too.
 The chat follows the shared engine (app.engines.active): whoever loads a model, the chat
 uses it."""
-from app.ui.dom import by_id
+from app.ui.dom import by_id, h
 
 mounted = {}
 
@@ -23,18 +23,64 @@ async def mount_todos_and_chat():
     return mounted
 
 
-def mark_after_paint(name):
-    """performance.mark(name) once the current DOM has been painted: the second animation
-    frame callback runs after the first frame that shows it (the startup benchmark reads it)."""
+async def mount_model_features():
+    """Storage, downloads, the engine and web-llm, in the models panel, in that order. One
+    that fails shows an alert in its own area; the others still mount."""
+    from app.compat import js
+    from app.engines.active import active
+    from app.engines.embedded import locate_embedded
+    from app.ui import storage_panel
+    from app.ui.downloads_panel import render_downloads_panel
+    from app.ui.engine_panel import render_engine_panel
+    from app.ui.shell import feature_area
+    from app.ui.webllm_panel import render_webllm_panel
+
+    js.performance.mark("model-features-start")
+    features = (
+        ("storage", storage_panel.render),   # lists stored models asynchronously
+        ("downloads", render_downloads_panel),   # reads the catalog and stores afterwards
+        ("engine", lambda area: render_engine_panel(active, locate_embedded, area)),
+        ("web-llm", render_webllm_panel),
+    )
+    failed = False
+    for name, render in features:
+        area = feature_area("models", name)
+        try:
+            render(area)
+        except Exception as exc:
+            import traceback
+            traceback.print_exc()
+            failed = True
+            area.append(h("p", f"This part of the app could not start: {exc!r}",
+                          class_="boot-error", role="alert"))
+    js.document.documentElement.dataset.features = "error" if failed else "ready"
+    js.performance.measure("model-features", "model-features-start")
+    js.performance.mark("features-ready")
+
+
+def after_paint():
+    """A future that resolves once the current DOM has been painted."""
+    import asyncio
+    loop = asyncio.get_event_loop()
+    painted = loop.create_future()
+    _after_paint(lambda: painted.done() or painted.set_result(None))
+    return painted
+
+
+def _after_paint(callback):
+    # The second animation frame callback runs after the first frame that shows the DOM.
     from pyodide.ffi import create_once_callable
 
     from app.compat import js
-
-    def second(_t):
-        js.performance.mark(name)
-
     js.requestAnimationFrame(create_once_callable(
-        lambda _t: js.requestAnimationFrame(create_once_callable(second))))
+        lambda _t: js.requestAnimationFrame(create_once_callable(lambda _t2: callback()))))
+
+
+def mark_after_paint(name):
+    """performance.mark(name) once the current DOM has been painted (the startup benchmark
+    reads it)."""
+    from app.compat import js
+    _after_paint(lambda: js.performance.mark(name))
 
 
 async def load_embedded(on_progress=None):

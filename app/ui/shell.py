@@ -9,12 +9,15 @@ PANELS = (
 
 
 def render_shell():
+    from app.ui import offline_status
     app = clear(by_id("app"))
     app.removeAttribute("aria-busy")
+    header = h("header", h("h1", "Offline To-do Assistant"),
+               h("p", "Python in your browser. Works with the network off."),
+               class_="app-header")
+    offline_status.render(header)
     app.append(
-        h("header", h("h1", "Offline To-do Assistant"),
-          h("p", "Python in your browser. Works with the network off."),
-          class_="app-header"),
+        header,
         h("main",
           [h("section", h("h2", title, id=f"{key}-heading"),
              h("div", h("p", text, class_="panel-placeholder"), id=f"{key}-body"),

@@ -56,6 +56,10 @@ WebAssembly.instantiateStreaming = async function (source, imports) {
 };
 setTimeout(() => fail(`Python did not start within ${BOOT_TIMEOUT_MS / 1000} s`), BOOT_TIMEOUT_MS);
 
+// The Pyodide loader starts fetching the snapshot as soon as it is imported: while the
+// worker registers (first visit) or PyScript loads, not after. PyScript imports the same
+// module later (pyscript.json "interpreter") and finds it done.
+import("./pyodide-loader.mjs").catch(() => {});   // a failure shows when PyScript imports it
 performance.mark("sw-start");
 const workerState = await registerServiceWorker();
 performance.mark("sw-ready");

@@ -50,10 +50,20 @@ export async function registerServiceWorker() {
   return Promise.race([claimed, timeout]);
 }
 
-// Once the app is ready, ask the worker to cache what the embedded model needs offline
-// (wllama), in the background: the first boot never waits for it.
+// Once the app is ready, ask the worker to keep the runtimes (and the Pyodide snapshot) for
+// offline use, in the background: the first boot never waits for it. The worker answers
+// when it is done; root[data-offline] and an "app:offline" event tell the app.
 export function warmWhenReady(root) {
-  const send = () => navigator.serviceWorker?.controller?.postMessage({ type: "WARM" });
+  const worker = navigator.serviceWorker;
+  if (!worker) return;
+  worker.addEventListener("message", (event) => {
+    const { type, message } = event.data ?? {};
+    if (type !== "OFFLINE_READY" && type !== "OFFLINE_FAILED") return;
+    root.dataset.offline = type === "OFFLINE_READY" ? "ready" : "failed";
+    dispatchEvent(new CustomEvent("app:offline", { detail: { state: root.dataset.offline, message } }));
+  });
+  worker.startMessages();
+  const send = () => worker.controller?.postMessage({ type: "WARM" });
   if (root.dataset.appState === "ready") return send();
   new MutationObserver((_, observer) => {
     if (root.dataset.appState === "booting") return;

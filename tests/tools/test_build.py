@@ -90,7 +90,10 @@ def test_app_bundle_is_deterministic_and_content_named():
 
 def test_pyscript_config_uses_local_interpreter(site_dir):
     config = json.loads((site_dir / "pyscript.json").read_text())
-    assert config["interpreter"].startswith("./wasm/")
+    # Our loader module, which imports the vendored Pyodide (never a CDN URL).
+    assert config["interpreter"] == f"./{site.LOADER}"
+    loader = (site_dir / site.LOADER).read_text()
+    assert 'from "../wasm/pyodide@314.0.7/pyodide.mjs"' in loader and "://" not in loader
     (bundle,) = config["files"]
     assert (site_dir / bundle).exists()
 
