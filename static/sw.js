@@ -46,7 +46,8 @@ function isolated(response) {
 self.addEventListener("install", (event) => {
   // An update carries the unchanged runtimes over from the version it replaces, so an update
   // applied offline still boots.
-  event.waitUntil(Promise.all([fill(MANIFEST.precache), fill(MANIFEST.warm, { reuseOnly: true })]));
+  event.waitUntil(Promise.all([fill(MANIFEST.precache), fill(MANIFEST.warm, { reuseOnly: true })])
+    .then(() => (warmedLoaded = readWarmed())));
 });
 
 async function fill(files, { reuseOnly = false } = {}) {
@@ -94,7 +95,7 @@ self.addEventListener("message", (event) => {
 async function warm(client) {
   try {
     await fill(MANIFEST.warm);
-    warmed = new Set(Object.keys(MANIFEST.warm));
+    await (warmedLoaded = readWarmed());
     client?.postMessage({ type: "OFFLINE_READY" });
   } catch (err) {
     client?.postMessage({ type: "OFFLINE_FAILED", message: String(err?.message ?? err) });
@@ -153,10 +154,12 @@ async function cachedFile(event, path) {
 // not answer at all, so the browser loads it at full speed into its HTTP cache. respondWith
 // must be decided synchronously, hence the set of warmed paths kept in memory.
 let warmed = null;   // Set of warmed paths, or null until read from the cache
-const warmedLoaded = caches.open(SHELL_CACHE).then(async (cache) => {
-  const urls = new Set((await cache.keys()).map((r) => r.url));
+let warmedLoaded = readWarmed();
+
+async function readWarmed() {
+  const urls = new Set((await (await caches.open(SHELL_CACHE)).keys()).map((r) => r.url));
   warmed = new Set(Object.keys(MANIFEST.warm).filter((p) => urls.has(new URL(p, SCOPE).href)));
-});
+}
 
 function warmFile(event, path) {
   if (warmed && !warmed.has(path)) return;   // not kept yet: the network answers

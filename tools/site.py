@@ -33,7 +33,7 @@ WARM_RUNTIMES = ("pyodide", "@pyscript/core", "@wllama/wllama")
 
 
 def pyodide_dir():
-    return next(a.target for a in pins.NPM_ASSETS if a.package == "pyodide")
+    return snapshot.pyodide_dir().name
 
 
 def app_bundle():
