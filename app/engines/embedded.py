@@ -32,7 +32,7 @@ async def copy_bundled(model, store, on_progress=None):
     try:
         await Download(model, store, on_progress=report).start().task
     except DownloadError as exc:
-        raise EngineError(f"The bundled model could not be copied into {store.label}: {exc}") from exc
+        raise EngineError(f"The bundled model file could not be copied into {store.label}: {exc}") from exc
 
 
 async def locate_embedded(on_progress=None, stores=None, target=None):
