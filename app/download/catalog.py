@@ -3,6 +3,7 @@
 Format 1: {"format": 1, "default": id, "models": [model, ...]}; a model has "id", "name",
 "engine" and "files": [{"name", "url", "size"?, "sha256"?}, ...] (size and sha256 where
 known), plus optional fields other parts use ("license", "embedded", ...), kept as they are.
+The one reader of the catalog: the downloader, the engines and the UI all use it.
 Pure Python: parsing and validation import in CPython.
 """
 import json
@@ -10,6 +11,11 @@ import re
 from dataclasses import dataclass, field
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def store_key(model_id, file_name):
+    """The store key of a model's file: "<model id>/<file name>" (app/storage/base.py)."""
+    return f"{model_id}/{file_name}"
 
 
 class CatalogError(ValueError):
@@ -45,7 +51,7 @@ class Model:
 
     def key(self, file):
         """The store key of one of this model's files."""
-        return f"{self.id}/{file.name}"
+        return store_key(self.id, file.name)
 
     def as_dict(self):
         """The catalog entry as a dict (what Engine.load() takes)."""
@@ -103,6 +109,12 @@ class Catalog:
             if m.id == model_id:
                 return m
         raise KeyError(f"no model {model_id!r} in the catalog")
+
+    def default_model(self):
+        """The model the app offers first (the embedded one)."""
+        if self.default is None:
+            raise CatalogError("catalog: no default model")
+        return self.get(self.default)
 
 
 def parse_catalog(data):

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from app.compat import JsException, create_proxy, js, to_js_object
 from app.engines import hardware
-from app.engines.base import Engine, EngineError, EngineInfo, GenerationOptions
-from app.engines.catalog import file_key, files_with_suffix
+from app.engines.base import EngineError, EngineInfo, GenerationOptions
 from app.engines.jsmodules import TASKS_GENAI_DIR, import_module, site_url
-from app.engines.messages import ReplyStats, options_or_default
+from app.engines.messages import options_or_default
 from app.engines.prompts import gemma_prompt
+from app.engines.runtime import RuntimeEngine, model_files, read_stored
 from app.storage.base import StoreError
 
 DEFAULT_CONTEXT = 1024      # MediaPipe's maxTokens: prompt + reply
@@ -44,39 +44,28 @@ def creation_options(model, sampling, context=DEFAULT_CONTEXT):
     return options
 
 
-class MediaPipeEngine(Engine):
-    name = "mediapipe"
+class MediaPipeEngine(RuntimeEngine):
+    name, label = "mediapipe", "MediaPipe"
 
     def __init__(self, sampling=None):
         """`sampling`: GenerationOptions whose top_k, temperature and seed apply at load."""
+        super().__init__()
         self.sampling = sampling or GenerationOptions()
         self._llm = None
-        self._info = EngineInfo(self.name)
         self._loras = {}               # name -> LoraModel
         self._counter = None           # progress proxy, alive while the model may be read
-        self._busy = False
-        self._stop_requested = False
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self.last_reply = None
 
     @property
     def loaded(self):
         return self._llm is not None
 
-    async def load(self, model, store, on_progress=None):
-        report = on_progress or (lambda _fraction, _text: None)
-        if self._llm is not None:
-            await self.unload()
-        files = files_with_suffix(model, ".bin", ".task")
-        if not files:
-            raise EngineError(f"{model.get('name', model.get('id'))} has no MediaPipe model file")
-        file = files[0]
+    def describe(self, exc):
+        return _first_line(exc)
+
+    async def _start(self, model, store, report):
+        file = model_files(model, ".bin", ".task", what="MediaPipe model file")[0]
         report(0.0, "Opening the model in storage")
-        try:
-            stream = await store.stream(file_key(model, file))
-        except StoreError as exc:
-            raise EngineError(f"The model is not available in {store.label or store.kind}: {exc}") from exc
+        stream = await read_stored(store, model, file, stream=True)
         hw = await hardware.probe()
         if not hw.webgpu:
             await stream.cancel()
@@ -94,16 +83,14 @@ class MediaPipeEngine(Engine):
             llm = await module.LlmInference.createFromOptions(fileset, options)
         except JsException as exc:
             counter.destroy()
-            raise EngineError(f"MediaPipe could not load {model.get('name', model['id'])}: "
-                              f"{_first_line(exc)}") from exc
+            raise self.load_failed(model, exc) from exc
         self._llm, self._counter = llm, counter
-        self._info = EngineInfo(
+        return EngineInfo(
             engine=self.name, model=model.get("id"), backend="webgpu", threads=1,
             context_size=int(options.maxTokens),
             notes=[f"sampling fixed at load: top-k {sampling.top_k}, temperature "
                    f"{sampling.temperature}, seed {sampling.seed}"]
             + ([] if hw.shader_f16 else ["WebGPU adapter without shader-f16: slower f32 paths"]))
-        report(1.0, "Ready")
 
     async def load_lora(self, name, source, store=None):
         """A LoRA adapter from a URL (str) or, with `store`, a stored file key."""
@@ -128,64 +115,36 @@ class MediaPipeEngine(Engine):
         lora = opts.extra.get("lora")
         if lora is not None and lora not in self._loras:
             raise EngineError(f"No LoRA adapter named {lora!r} is loaded")
-        self._busy, self._stop_requested = True, False
-        self._idle.clear()
-        stats = ReplyStats()
         queue = asyncio.Queue()
         listener = create_proxy(lambda partial, done: queue.put_nowait((str(partial or ""), bool(done))))
         try:
-            args = [prompt] + ([self._loras[lora]] if lora is not None else []) + [listener]
-            finished = asyncio.ensure_future(self._llm.generateResponse(*args))
-            finished.add_done_callback(lambda _f: queue.put_nowait(("", True)))
-            while True:
-                text, done = await queue.get()
-                if text and not self._stop_requested:
-                    stats.tokens += 1
-                    yield text
-                    if stats.tokens >= opts.max_tokens and not done:
-                        stats.finish = "length"     # maxTokens is the context: cap the reply here
-                        self._stop_requested = True
-                        self._llm.cancelProcessing()
-                if done:
-                    break
-            await finished
-            if self._stop_requested and stats.finish != "length":
-                stats.finish = "aborted"
-        except JsException as exc:
-            if not self._stop_requested:
-                stats.finish = "error"
-                raise EngineError(f"MediaPipe stopped with an error: {_first_line(exc)}") from exc
-            stats.finish = "aborted" if stats.finish != "length" else "length"
+            with self.replying() as stats:
+                args = [prompt] + ([self._loras[lora]] if lora is not None else []) + [listener]
+                finished = asyncio.ensure_future(self._llm.generateResponse(*args))
+                finished.add_done_callback(lambda _f: queue.put_nowait(("", True)))
+                while True:
+                    text, done = await queue.get()
+                    if text and not self._stopped:
+                        stats.tokens += 1
+                        yield text
+                        if stats.tokens >= opts.max_tokens and not done:
+                            stats.finish = "length"     # maxTokens is the context: cap the reply here
+                            self.stop()
+                    if done:
+                        break
+                await finished
         finally:
             listener.destroy()
-            self._busy = False
-            self.last_reply = stats
-            self._idle.set()
 
-    def stop(self):
-        if self._busy and self._llm is not None:
-            self._stop_requested = True
-            self._llm.cancelProcessing()
+    def _interrupt(self):
+        self._llm.cancelProcessing()
 
-    async def unload(self):
-        llm = self._llm
-        if llm is None:
-            return
-        self.stop()
-        try:
-            await asyncio.wait_for(self._idle.wait(), 30)
-        except TimeoutError:
-            pass
-        self._llm, self._loras = None, {}
-        self._info = EngineInfo(self.name)
+    async def _release(self):
+        llm, self._llm, self._loras = self._llm, None, {}
         llm.close()                 # frees the wasm heap and the GPU buffers
         if self._counter is not None:
             self._counter.destroy()
             self._counter = None
-
-    def _require_loaded(self):
-        if self._llm is None:
-            raise EngineError("No model is loaded")
 
 
 def _first_line(exc):

@@ -5,12 +5,12 @@ exact URLs it requests, in the backend chosen by `cache_backend`). Files we alre
 (downloaded with resume and verification into one of our Stores) are copied into its cache
 under those URLs first, so web-llm requests nothing it would find there.
 """
-import asyncio
-
 from app.compat import JsException, create_proxy, js, to_js_object
-from app.engines.base import Engine, EngineError, EngineInfo
+from app.download.catalog import store_key
+from app.engines.base import EngineError, EngineInfo
 from app.engines.jsmodules import import_module, site_url
-from app.engines.messages import ReplyStats, normalize, options_or_default, read_openai_chunk
+from app.engines.messages import normalize, options_or_default, read_openai_chunk
+from app.engines.runtime import RuntimeEngine
 from app.engines.webllm_models import base_url, cache_urls, progress
 from app.storage.base import StoreError
 
@@ -68,20 +68,15 @@ async def _load_error(record, exc):
     return f"web-llm could not load {record['model_id']}: {message}"
 
 
-class WebLlmEngine(Engine):
-    name = "web-llm"
+class WebLlmEngine(RuntimeEngine):
+    name = label = "web-llm"
 
     def __init__(self, cache_backend="cache"):
         if cache_backend not in BACKENDS:
             raise EngineError(f"unknown web-llm cache backend {cache_backend!r}")
+        super().__init__()
         self.cache_backend = cache_backend
         self._engine = self._worker = self._record = None
-        self._info = EngineInfo(self.name)
-        self._busy = False
-        self._stopped = False
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self.last_reply = None
 
     @property
     def loaded(self):
@@ -90,10 +85,8 @@ class WebLlmEngine(Engine):
     def app_config(self, record):
         return {"model_list": [record], "cacheBackend": self.cache_backend}
 
-    async def load(self, model, store=None, on_progress=None):
-        report = on_progress or (lambda _fraction, _text: None)
-        if self._engine is not None:
-            await self.unload()
+    async def _start(self, model, store, report):
+        """`store` may be None: web-llm then fetches every file itself."""
         record = await record_for(model)
         if store is not None and self.cache_backend == "cache":
             await self._prefill_from(store, model, record)
@@ -117,64 +110,39 @@ class WebLlmEngine(Engine):
         self._engine, self._worker = started.engine, started.worker
         self._record, self._callback, self._client = record, callback, webllm
         context = int((record.get("overrides") or {}).get("context_window_size") or 0)
-        self._info = EngineInfo(engine=self.name, model=record["model_id"], backend="webgpu",
-                                threads=1, context_size=context,
-                                notes=[f"cache backend: {self.cache_backend}"])
-        report(1.0, "Ready")
+        return EngineInfo(engine=self.name, model=record["model_id"], backend="webgpu",
+                          threads=1, context_size=context,
+                          notes=[f"cache backend: {self.cache_backend}"])
 
     async def _prefill_from(self, store, model, record):
         files = {}
         for f in model.get("files", []):
             try:
-                files[f["name"]] = await store.read(f"{model['id']}/{f['name']}")
+                files[f["name"]] = await store.read(store_key(model["id"], f["name"]))
             except StoreError:
                 continue            # not downloaded by us: web-llm fetches it itself
         if files:
             await prefill_cache(record, files)
 
     async def chat(self, messages, options=None):
-        if self._engine is None:
-            raise EngineError("No model is loaded")
+        self._require_loaded()
         opts = options_or_default(options)
         request = {"messages": normalize(messages), "stream": True,
                    "max_tokens": int(opts.max_tokens), "temperature": float(opts.temperature),
                    "top_p": float(opts.top_p), "stream_options": {"include_usage": True}}
         if opts.seed is not None:
             request["seed"] = int(opts.seed)
-        self._busy, self._stopped, stats = True, False, ReplyStats()
-        self._idle.clear()
-        try:
+        with self.replying() as stats:
             async for chunk in self._client.chat(self._engine, to_js_object(request)):
                 if text := read_openai_chunk(chunk, stats):
                     yield text
-            if self._stopped:
-                stats.finish = "aborted"
-        except JsException as exc:
-            if not self._stopped:
-                stats.finish = "error"
-                raise EngineError(f"web-llm stopped with an error: {exc}") from exc
-            stats.finish = "aborted"
-        finally:
-            self._busy = False
-            self.last_reply = stats
-            self._idle.set()
 
-    def stop(self):
-        if self._busy and self._engine is not None:
-            self._stopped = True
-            self._client.interrupt(self._engine)
+    def _interrupt(self):
+        self._client.interrupt(self._engine)
 
-    async def unload(self):
-        if self._engine is None:
-            return
-        self.stop()
-        try:
-            await asyncio.wait_for(self._idle.wait(), 30)
-        except TimeoutError:
-            pass
+    async def _release(self):
         engine, worker = self._engine, self._worker
         self._engine = self._worker = None
-        self._info = EngineInfo(self.name)
         try:
             await self._client.unload(engine, worker)      # also terminates the worker
         finally:

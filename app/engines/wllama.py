@@ -4,16 +4,14 @@ The GGUF comes from our Store as a Blob and goes to wllama as is; wllama's worke
 it in slices, so the model never passes through Python. wllama never fetches anything
 itself: the wasm is the vendored one and compat mode (a CDN build) is switched off.
 """
-import asyncio
 from dataclasses import dataclass
 
 from app.compat import JsException, js, to_js, to_js_object
 from app.engines import hardware
-from app.engines.base import Engine, EngineError, EngineInfo
-from app.engines.catalog import file_key, files_with_suffix
+from app.engines.base import EngineInfo
 from app.engines.jsmodules import WLLAMA_DIR, import_module, site_url
-from app.engines.messages import ReplyStats, normalize, options_or_default, read_openai_chunk
-from app.storage.base import StoreError
+from app.engines.messages import normalize, options_or_default, read_openai_chunk
+from app.engines.runtime import RuntimeEngine, model_files, read_stored
 
 DEFAULT_CONTEXT = 2048
 ALL_LAYERS = 999
@@ -52,35 +50,24 @@ def request_params(messages, opts):
     return params
 
 
-class WllamaEngine(Engine):
-    name = "wllama"
+class WllamaEngine(RuntimeEngine):
+    name = label = "wllama"
 
     def __init__(self, n_ctx=DEFAULT_CONTEXT, hw=None):
+        super().__init__()
         self.n_ctx = n_ctx
         self._hw = hw                  # a fixed Hardware (tests, benchmarks) or None: probe
         self._wllama = None
-        self._info = EngineInfo(self.name)
         self._abort = None             # AbortController of the reply in progress
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self.last_reply = None         # ReplyStats of the last finished reply
 
     @property
     def loaded(self):
         return self._wllama is not None
 
-    async def load(self, model, store, on_progress=None):
-        report = on_progress or (lambda _fraction, _text: None)
-        if self._wllama is not None:
-            await self.unload()
-        ggufs = files_with_suffix(model, ".gguf")
-        if not ggufs:
-            raise EngineError(f"{model.get('name', model.get('id'))} has no GGUF file for wllama")
+    async def _start(self, model, store, report):
+        ggufs = model_files(model, ".gguf", what="GGUF file for wllama")
         report(0.0, "Reading the model from storage")
-        try:
-            blobs = [await store.read(file_key(model, f)) for f in ggufs]
-        except StoreError as exc:
-            raise EngineError(f"The model is not available in {store.label or store.kind}: {exc}") from exc
+        blobs = [await read_stored(store, model, f) for f in ggufs]
 
         hw = self._hw or await hardware.probe()
         chosen = plan(hw)
@@ -100,58 +87,30 @@ class WllamaEngine(Engine):
             }))
         except JsException as exc:
             await _quietly(wllama.exit())
-            raise EngineError(f"wllama could not load {model.get('name', model['id'])}: {exc}") from exc
-        context = wllama.getLoadedContextInfo()
+            raise self.load_failed(model, exc) from exc
         self._wllama = wllama
-        self._info = EngineInfo(
+        return EngineInfo(
             engine=self.name, model=model.get("id"), backend=chosen.backend,
-            threads=int(wllama.getNumThreads()), context_size=int(context.n_ctx),
-            notes=_notes(hw, chosen))
-        report(1.0, "Ready")
+            threads=int(wllama.getNumThreads()),
+            context_size=int(wllama.getLoadedContextInfo().n_ctx), notes=_notes(hw, chosen))
 
     async def chat(self, messages, options=None):
-        if self._wllama is None:
-            raise EngineError("No model is loaded")
+        self._require_loaded()
         params = to_js_object(request_params(messages, options_or_default(options)))
-        abort = js.AbortController.new()
-        params.abortSignal = abort.signal
-        self._abort, stats = abort, ReplyStats()
-        self._idle.clear()
-        try:
+        self._abort = js.AbortController.new()
+        params.abortSignal = self._abort.signal
+        with self.replying() as stats:
             stream = await self._wllama.createChatCompletion(params)
             async for chunk in stream:
                 if text := read_openai_chunk(chunk, stats):
                     yield text
                 _read_timings(chunk, stats)
-        except JsException as exc:
-            if not abort.signal.aborted:
-                stats.finish = "error"
-                raise EngineError(f"wllama stopped with an error: {exc}") from exc
-            stats.finish = "aborted"
-        except GeneratorExit:
-            abort.abort()          # the consumer went away: stop generating for nobody
-            stats.finish = "aborted"
-            raise
-        finally:
-            self._abort = None
-            self.last_reply = stats
-            self._idle.set()
 
-    def stop(self):
-        if self._abort is not None:
-            self._abort.abort()
+    def _interrupt(self):
+        self._abort.abort()
 
-    async def unload(self):
-        wllama = self._wllama
-        if wllama is None:
-            return
-        self.stop()
-        try:
-            await asyncio.wait_for(self._idle.wait(), 30)
-        except TimeoutError:
-            pass
-        self._wllama = None
-        self._info = EngineInfo(self.name)
+    async def _release(self):
+        wllama, self._wllama = self._wllama, None
         await wllama.exit()        # terminates the worker: wasm heap (and GPU buffers) freed
 
 

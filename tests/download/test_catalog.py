@@ -56,3 +56,12 @@ def test_user_supplied_models_may_leave_the_url_to_the_user():
     entry["user_supplied"] = False
     with pytest.raises(CatalogError, match="'url' is missing"):
         parse_catalog({"format": 1, "models": [entry]})
+
+
+def test_default_model_and_store_keys():
+    from app.download.catalog import store_key
+    catalog = parse_catalog(CATALOG.read_text())
+    assert catalog.default_model().id == "smollm2-135m-instruct-q4_1"
+    assert store_key("m", "a.bin") == "m/a.bin"
+    with pytest.raises(CatalogError, match="no default model"):
+        parse_catalog(entry()).default_model()

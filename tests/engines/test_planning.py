@@ -3,9 +3,10 @@ import pytest
 
 from app.engines import jsmodules
 from app.engines.base import EngineError, GenerationOptions, Message
-from app.engines.catalog import by_id, file_key, files_with_suffix
+from app.download.catalog import store_key
 from app.engines.hardware import Hardware, wasm_threads
 from app.engines.messages import normalize
+from app.engines.runtime import model_files
 from app.engines.wllama import plan, request_params
 from tools import pins
 
@@ -49,11 +50,11 @@ def test_messages_are_checked():
 
 
 def test_catalog_keys_follow_the_store_convention():
-    model = {"id": "m", "files": [{"name": "a.GGUF"}, {"name": "b.json"}]}
-    assert file_key(model, model["files"][0]) == "m/a.GGUF"
-    assert files_with_suffix(model, ".gguf") == [{"name": "a.GGUF"}]
-    with pytest.raises(KeyError):
-        by_id({"models": [model]}, "nope")
+    model = {"id": "m", "name": "M", "files": [{"name": "a.GGUF"}, {"name": "b.json"}]}
+    assert store_key(model["id"], model["files"][0]["name"]) == "m/a.GGUF"
+    assert model_files(model, ".gguf", what="GGUF file") == [{"name": "a.GGUF"}]
+    with pytest.raises(EngineError, match="M has no MediaPipe model file"):
+        model_files(model, ".bin", ".task", what="MediaPipe model file")
 
 
 def test_runtime_dirs_match_the_vendored_pins():

@@ -29,7 +29,7 @@ MESSAGES = [
 SETUP_PY = """
 from app.compat import js
 from app.engines.base import GenerationOptions
-from app.engines.catalog import default_model, fetch_catalog, file_key
+from app.download.catalog import load_catalog, store_key
 from app.engines.wllama import WllamaEngine, plan
 from app.engines import hardware
 from app.storage.base import NotFound, Store
@@ -46,12 +46,12 @@ class _BlobStore(Store):   # the bench measures chat, not storage: keep the Blob
     async def partials(self): return []
     async def delete(self, key): pass
 
-model = default_model(await fetch_catalog())
+model = (await load_catalog()).default_model().as_dict()
 gguf = model["files"][0]
 blob = await (await js.fetch(gguf["url"])).blob()
 js.window.benchBlob = blob
 engine = WllamaEngine()
-await engine.load(model, _BlobStore({file_key(model, gguf): blob}))
+await engine.load(model, _BlobStore({store_key(model["id"], gguf["name"]): blob}))
 chosen = plan(await hardware.probe())
 info = engine.info()
 {"backend": info.backend, "threads": info.threads, "context": info.context_size,
