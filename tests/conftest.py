@@ -91,11 +91,11 @@ def page(context):
 
 
 def wait_for_boot(pg):
-    """Wait until the app is ready (or failed) and, when ready, its models panel has mounted
-    too; -> the app state."""
+    """Wait until the page is ready (or failed) and, for the app, until its models panel has
+    mounted too; -> the app state."""
     pg.wait_for_selector(READY, timeout=BOOT_TIMEOUT_MS, state="attached")
     state = pg.evaluate("document.documentElement.dataset.appState")
-    if state == "ready":
+    if state == "ready" and pg.query_selector("#models-panel"):   # the app, not bench.html
         pg.wait_for_selector(FEATURES, timeout=BOOT_TIMEOUT_MS, state="attached")
     return state
 
