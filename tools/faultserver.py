@@ -26,7 +26,9 @@ PACE_BLOCK = 16 << 10   # pieces while a body fault acts (pacing and cut points 
 @dataclass
 class Faults:
     drop_after: int | None = None       # cut the connection once this many body bytes went out (once)
-    fail_every: int = 0                 # every k-th request for a file answers 500
+    fail_every: int = 0                 # every k-th request for a file answers `fail_status`
+    fail_status: int = 500
+    header_delay: float = 0.0           # seconds before answering a request that is not failed
     ignore_range: bool = False          # answer 200 with the whole body to ranged requests
     no_content_length: bool = False     # omit Content-Length (body ends when the connection closes)
     change_after: int | None = None     # after this many body bytes, replace the file (new ETag)
@@ -45,6 +47,7 @@ class Stats:
     bytes_sent: int = 0
     requests: list = field(default_factory=list)   # (method, path, Range or None, status)
     active: int = 0                                 # file responses being sent right now
+    bodies: list = field(default_factory=list)      # GET bodies: (Range, length, bytes sent)
     changes: int = 0                                # times the file was replaced
 
 
@@ -120,11 +123,15 @@ class FaultHandler(SiteHandler):
             st.stats.requests.append((self.command, self.path, self.headers.get("Range"), "refused"))
             return
         if f.fail_every and number % f.fail_every == 0:
-            st.stats.requests.append((self.command, self.path, self.headers.get("Range"), 500))
-            return self.send_plain(500, "injected failure\n")
+            st.stats.requests.append((self.command, self.path, self.headers.get("Range"),
+                                      f.fail_status))
+            return self.send_plain(f.fail_status, "injected failure\n")
+        if f.header_delay:
+            time.sleep(f.header_delay)
         if f.ignore_range and "Range" in self.headers:
             del self.headers["Range"]
         self._sent_here = 0
+        self._length = None
         self._started = time.monotonic()
         with st.lock:
             st.stats.active += 1
@@ -135,6 +142,8 @@ class FaultHandler(SiteHandler):
             with st.lock:
                 st.stats.active -= 1
                 st.connections.discard(self.connection)
+                if not head and self._length is not None:
+                    st.stats.bodies.append((self.headers.get("Range"), self._length, self._sent_here))
 
     def send_response(self, code, message=None):
         if self.is_file():
@@ -142,6 +151,8 @@ class FaultHandler(SiteHandler):
         super().send_response(code, message)
 
     def send_header(self, keyword, value):
+        if self.is_file() and keyword.lower() == "content-length":
+            self._length = int(value)
         if self.is_file() and self.state.faults.no_content_length and keyword.lower() == "content-length":
             if self.command == "GET":
                 self.close_connection = True    # without a length the body ends at close

@@ -321,37 +321,42 @@ class FileDownload:
             raise _Changed("the file changed on the server (ETag/Last-Modified)")
 
     async def fetch_ranges(self, partial, todo, lane):
-        pending = iter(todo)
+        runs = plan.Runs(todo, self.owner.parallel, lane.run_bytes)
 
         async def worker(first):
             if not first:   # fan out only once a 206 proved the server honours Range: a
                 await self.ranges_seen.wait()   # server that ignores it costs one body, not six
             while True:
                 async with self.session.slots:
-                    # The chunk's cursor (and buffer) first, then the next chunk (one shared
-                    # iterator: each chunk taken once, in order): the chunk at the hashing front
-                    # always gets a buffer.
+                    # The chunk's cursor (and buffer) first, then the next run (taken in file
+                    # order): the chunk at the hashing front always gets a buffer.
                     cursor = await lane.cursor()
-                    span = next(pending, None)
-                    if span is None:
+                    run = runs.next()
+                    if run is None:
                         lane.finish(cursor)
                         return
-                    await self.fetch_chunk(partial, *span, lane, cursor)
+                    conn = _Connection(run[-1][1])
+                    try:
+                        for i, (start, end) in enumerate(run):
+                            if i:
+                                cursor = await lane.cursor()
+                            await self.fetch_chunk(partial, start, end, lane, cursor, conn)
+                    finally:
+                        conn.close(self.session)
 
-        await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(todo)))])
+        await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(runs)))])
 
-    async def fetch_chunk(self, partial, start, end, lane, cursor):
-        """Fetch [start, end) through the lane, store it, mark it done, hash it. A body cut
-        short is continued from where it stopped; failures retry with bounded backoff."""
+    async def fetch_chunk(self, partial, start, end, lane, cursor, conn):
+        """Fetch [start, end) through the lane (on the run's open request when it is at this
+        byte), store it, mark it done, hash it. A body cut short is continued from where it
+        stopped; failures retry with bounded backoff."""
         length = end - start
         try:
             attempt = 0
             while cursor.pos < length:
                 before = cursor.pos
                 try:
-                    await self._fetch_into(lane, cursor, start, length)
-                    if cursor.pos < length:
-                        raise _Retry("the connection ended early (truncated chunk)")
+                    await self._fetch_into(lane, cursor, start, length, conn)
                 except _Retry as exc:
                     attempt = 0 if cursor.pos > before else attempt + 1
                     if attempt:               # no progress at all: back off before trying again
@@ -361,9 +366,26 @@ class FileDownload:
         finally:
             lane.finish(cursor)
 
-    async def _fetch_into(self, lane, cursor, start, length):
-        response, request = await lane.open(self.session, self.url,
-                                            (start + cursor.pos, start + length))
+    async def _fetch_into(self, lane, cursor, start, length, conn):
+        at = start + cursor.pos
+        if conn.request is None or conn.next != at:
+            conn.close(self.session)
+            await self._open(lane, conn, at)
+        try:
+            await lane.read(self.session, conn, cursor, start, length, self.key)
+            conn.next = start + cursor.pos
+            if cursor.overflow:
+                cursor.overflow = False
+                raise _Retry("the server sent more bytes than asked")
+            if cursor.pos < length:
+                raise _Retry("the connection ended early (truncated chunk)")
+        except BaseException:
+            conn.close(self.session)
+            raise
+
+    async def _open(self, lane, conn, at):
+        """A ranged request for [at, end of the run) whose answer passed every check."""
+        response, request = await lane.open(self.session, self.url, (at, conn.end))
         handed_over = False
         try:
             status = response.status
@@ -381,19 +403,16 @@ class FileDownload:
             self._check_version(response)
             self.ranges_seen.set()
             span = plan.parse_content_range(_header(response, "Content-Range"))
-            if span is None or span.start != start + cursor.pos:
+            if span is None or span.start != at:
                 raise _Retry("the server sent another range than asked "
                              f"({_header(response, 'Content-Range')})")
             if span.total is not None and span.total != self.size:
                 raise _Changed(f"the file size changed on the server ({span.total} bytes)")
-            await lane.read(self.session, response, request, cursor, start, length,
-                            self.key)
-            if cursor.overflow:
-                cursor.overflow = False
-                raise _Retry("the server sent more bytes than asked")
-        finally:
+        except BaseException:
             if not handed_over:
                 self.session.done(request)
+            raise
+        conn.request, conn.response, conn.next = request, response, at
 
     async def stream_once(self, partial, response, controller):
         """No range support: read one whole 200 body in order, writing chunk-sized pieces.
@@ -472,11 +491,26 @@ class FileDownload:
         return digest
 
 
+class _Connection:
+    """A lane's open ranged request for a run of chunks; the next chunk of the run reads on
+    from it while `next` is where that chunk starts."""
+
+    def __init__(self, end):
+        self.end = end
+        self.request = self.response = self.next = None
+
+    def close(self, session):
+        if self.request is not None:
+            session.done(self.request)
+        self.request = self.response = self.next = None
+
+
 class BufferLane:
     """Bytes through this thread: each chunk into a pooled buffer by a JS loop, then
     `Partial.write_at`, then (in order) to the hashing worker, which hands the buffer back."""
 
     keeps_body = True      # a 200 answer's body can be streamed by stream_once
+    run_bytes = 0          # one request per chunk: a run would need buffers out of order
 
     def __init__(self, hasher, reader, got):
         self.hasher, self.reader = hasher, reader
@@ -491,9 +525,9 @@ class BufferLane:
     async def open(self, session, url, span):
         return await session.fetch(url, span=span)
 
-    async def read(self, session, response, request, cursor, start, length, key):
+    async def read(self, session, conn, cursor, start, length, key):
         try:
-            await self.reader.readInto(response.body, cursor, length, self._on_bytes)
+            await self.reader.readInto(conn.response.body, cursor, length, self._on_bytes)
         except JsException as exc:
             raise session.translate(exc) from None
 
@@ -520,6 +554,7 @@ class WorkerLane:
     the file (app/storage/opfs_sync.FileSink) and hashes the file as it fills."""
 
     keeps_body = False
+    run_bytes = 64 << 20   # bytes go straight to the file: a run costs no memory
 
     def __init__(self, sink, hasher, got):
         self.sink, self.hasher, self.got = sink, hasher, got
@@ -539,9 +574,10 @@ class WorkerLane:
             raise
         return _Answer(answer), request
 
-    async def read(self, session, response, request, cursor, start, length, key):
-        result = await self.sink.read(request.req, start + cursor.pos, length - cursor.pos,
-                                      self.got)
+    async def read(self, session, conn, cursor, start, length, key):
+        last = start + length == conn.end      # the body must end with this chunk
+        result = await self.sink.read(conn.request.req, start + cursor.pos, length - cursor.pos,
+                                      last, self.got)
         cursor.pos += int(result.n)
         cursor.overflow = bool(result.overflow)
         error = getattr(result, "error", None)
@@ -552,8 +588,8 @@ class WorkerLane:
 
     async def store(self, partial, start, end, cursor, in_order):
         self.sink.written(start, end)
+        self.hasher.stored(start, end)      # hashing reads the file: it need not wait for the record
         await partial.mark_done(start, end)
-        self.hasher.stored(start, end)
 
     def finish(self, cursor):
         pass

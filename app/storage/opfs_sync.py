@@ -108,10 +108,11 @@ class FileSink:
         """-> {status, etag, lastModified, contentRange, contentLength} of a ranged GET."""
         return await self.worker.call("fetchOpen", req=req, url=url, range=range_header)
 
-    async def read(self, req, at, limit, on_bytes):
-        """The body of `req` into the file at [at, at + limit) -> {n, overflow, error}."""
+    async def read(self, req, at, limit, last, on_bytes):
+        """The next `limit` bytes of the body of `req` into the file at `at` -> {n, overflow,
+        error?}; `last`: the body must end there (more is an overflow)."""
         return await self.worker.call("fetchRead", on_progress=on_bytes, path=self.path, req=req,
-                                      at=at, limit=limit)
+                                      at=at, limit=limit, last=last)
 
     def abort(self, req):
         self._post("fetchAbort", req=req)

@@ -70,32 +70,37 @@ const ops = {
     return { status: response.status, etag: h("ETag"), lastModified: h("Last-Modified"),
              contentRange: h("Content-Range"), contentLength: h("Content-Length") };
   },
-  // Body of request `req` -> the file at [at, at + limit). -> {n, overflow, error?}: `n` bytes
-  // were written even when the read failed, so the caller continues from there.
-  async fetchRead({ path, req, at, limit }, progress) {
+  // The next `limit` bytes of the body of `req` -> the file at `at` (a request may span several
+  // chunks: each call reads one, the reader stays open). -> {n, overflow, error?}: `n` bytes
+  // were written even when the read failed, so the caller continues from there. `last`: the
+  // body must end after these bytes (anything more is an overflow).
+  async fetchRead({ path, req, at, limit, last }, progress) {
     const entry = requests.get(req);
     if (!entry?.response) throw new DOMException("no such request", "AbortError");
     const handle = await open(path);
     let n = 0, pending = 0, overflow = false, error = null;
-    const scratch = scratchPool.pop() ?? new ArrayBuffer(SCRATCH);
-    let live = scratch;
+    let live = scratchPool.pop() ?? new ArrayBuffer(SCRATCH);
     try {
-      const reader = entry.response.body.getReader({ mode: "byob" });
-      for (;;) {
-        const { done, value } = await reader.read(new Uint8Array(live));
+      entry.reader ??= entry.response.body.getReader({ mode: "byob" });
+      const reader = entry.reader;
+      while (n < limit) {
+        const { done, value } = await reader.read(new Uint8Array(live, 0, Math.min(SCRATCH, limit - n)));
         if (value) live = value.buffer;   // the read moved it: keep the live one
         if (done) break;
-        if (n + value.length > limit) { overflow = true; await reader.cancel(); break; }
         try {
           writeAll(handle, value, at + n);
         } catch (err) {
           error = { where: "store", name: err?.name ?? "Error", message: String(err?.message ?? err) };
-          await reader.cancel().catch(() => {});
           break;
         }
         n += value.length;
         pending += value.length;
         if (pending >= PROGRESS_EVERY) { progress(pending); pending = 0; }
+      }
+      if (last && n === limit && !error) {
+        const { done, value } = await reader.read(new Uint8Array(live, 0, 1));
+        if (value) live = value.buffer;
+        if (!done) { overflow = true; await reader.cancel(); }
       }
     } catch (err) {
       error = { where: "network", name: err?.name ?? "Error", message: String(err?.message ?? err) };
