@@ -12,6 +12,7 @@ bytes, bodies go out in 1 MiB writes instead of paced 16 KiB pieces (less server
 """
 import os
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -222,4 +223,12 @@ def start(site_dir, files_dir):
     state = FaultState(files_dir)
     handler = type("BoundFaultHandler", (FaultHandler,), {"state": state})
     server, base = serve_in_thread(site_dir, handler=handler)
+    report = server.handle_error
+
+    def handle_error(request, client_address):
+        # A client that goes away (aborted download, closed tab) is expected here, not news.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            report(request, client_address)
+
+    server.handle_error = handle_error
     return server, base, state
