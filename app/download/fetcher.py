@@ -1,10 +1,16 @@
 """The browser side of a model download: ranged `fetch`es straight into a Store.
 
-Bytes stay in JS: each chunk's response body is read by a JS loop (static/js/body-reader.js,
-BYOB through one small scratch buffer) into a pooled chunk buffer and handed to
-`Partial.write_at`; Python awaits once per body and only moves references. The stored chunk's buffer is then transferred to a sha256
-worker that hashes in file order while the download goes on, and comes back for reuse, so
-memory is about 2 x parallel x chunk size, whatever the model size.
+Python plans, schedules, checks every answer, retries and records progress; bytes stay in JS
+and take one of two lanes:
+- WorkerLane, for a store that writes in a worker (OPFS with sync access handles): the worker
+  fetches each range and writes its body straight into the file, and hashes the file in order
+  from the stored bytes (app/storage/opfs_sync.FileSink). No model byte reaches this thread;
+  memory is a few small buffers per request.
+- BufferLane, for every other store: each chunk's body is read by a JS loop
+  (static/js/body-reader.js, BYOB through one small scratch buffer) into a pooled chunk buffer
+  and handed to `Partial.write_at`; the stored chunk's buffer is then transferred to a sha256
+  worker that hashes in file order and hands it back, so memory is about 2 x parallel x chunk
+  size, whatever the model size.
 
 A file download: probe the server (HEAD, else a one-byte ranged GET) -> reopen or create
 the store's partial entry -> fetch the chunks it lacks, `parallel` at a time, retrying each
@@ -13,13 +19,15 @@ file) -> commit. Only a verified file is ever committed; a mismatch discards the
 the chunks already marked done, so the next run fetches only what is missing.
 """
 import asyncio
+from types import SimpleNamespace
 
 from app.compat import JsException, create_proxy, js, to_js_object
 from app.download import plan
-from app.download.hashing import ChunkHasher, HashError, body_reader
+from app.download.hashing import ChunkHasher, FileHasher, HashError, body_reader
 from app.download.progress import (CANCELLED, CHECKING, DONE, DOWNLOADING, FAILED, VERIFYING,
                                    Tracker)
 from app.storage.base import StoreError
+from app.storage.jsio import translate as store_error
 
 MAX_RESTARTS = 3   # clean restarts when the server's file changes under us
 
@@ -55,20 +63,24 @@ class _NoRanges(Exception):
 
 
 class Session:
-    """What the requests of one model download share: the cancel switch, every live
-    AbortController (so cancel reaches all of them) and the limit on parallel requests."""
+    """What the requests of one model download share: the cancel switch, every live request
+    (anything with `abort()`: an AbortController, a worker request) so that a cancel or a
+    failure reaches all of them, and the limit on parallel requests."""
 
     def __init__(self, parallel):
         self.slots = asyncio.Semaphore(parallel)
-        self.controllers = {}          # id -> AbortController (JsProxy is unhashable)
+        self.requests = {}             # id -> request (JsProxy is unhashable)
         self.cancelled = False
         self._cancel_event = asyncio.Event()
 
+    def track(self, request):
+        self.check()
+        self.requests[id(request)] = request
+        return request
+
     async def fetch(self, url, method="GET", span=None):
         """-> (Response, AbortController); the caller must `done(controller)`."""
-        self.check()
-        controller = js.AbortController.new()
-        self.controllers[id(controller)] = controller
+        controller = self.track(js.AbortController.new())
         init = {"method": method, "cache": "no-store", "signal": controller.signal}
         if span is not None:
             init["headers"] = {"Range": plan.range_header(*span)}
@@ -77,11 +89,22 @@ class Session:
         except JsException as exc:
             self.done(controller)
             raise self.translate(exc) from None
+        except BaseException:
+            # Cancelled while waiting for the headers: without an abort the response would
+            # arrive later, unread, and hold one of the browser's 6 connections to the host.
+            self.done(controller)
+            raise
 
-    def done(self, controller):
-        """Abort (a no-op once the body was read fully) and forget one request's controller."""
-        controller.abort()
-        self.controllers.pop(id(controller), None)
+    def done(self, request):
+        """Abort (a no-op once the body was read fully) and forget one request."""
+        request.abort()
+        self.requests.pop(id(request), None)
+
+    def abort_all(self):
+        """Abort every request still open (a failure or a cancel ends the whole download)."""
+        requests, self.requests = list(self.requests.values()), {}
+        for request in requests:
+            request.abort()
 
     def translate(self, exc):
         """A JS error from fetch/read -> Cancelled when we aborted, else a retryable hiccup."""
@@ -104,9 +127,7 @@ class Session:
     def cancel(self):
         self.cancelled = True
         self._cancel_event.set()
-        for controller in list(self.controllers.values()):
-            controller.abort()
-        self.controllers.clear()
+        self.abort_all()
 
 
 def _js_message(exc):
@@ -200,17 +221,26 @@ class FileDownload:
         partial = await self.store.begin(self.key, self.size, meta)
         done = plan.merge(await partial.done_ranges())
         self.progress(total=self.size, done=plan.covered(done), state=DOWNLOADING)
-        self.hasher = ChunkHasher(max(1, min(self.owner.chunk_size, self.size)), 2 * self.owner.parallel)
-        on_bytes = create_proxy(self.got)
+        sink = partial.worker_sink()
+        if sink is not None:
+            self.hasher = FileHasher(sink, done)
+        else:
+            self.hasher = ChunkHasher(max(1, min(self.owner.chunk_size, self.size)),
+                                      2 * self.owner.parallel)
+        lane = None
         try:
             try:
                 if remote.response is not None:
                     await self.stream_once(partial, remote.response, remote.controller)
                 else:
                     self.in_order = not done
+                    if sink is not None:
+                        lane = WorkerLane(sink, self.hasher, self.got)
+                    else:
+                        lane = BufferLane(self.hasher, await body_reader(), self.got)
+                    todo = plan.chunks(self.size, done, self.owner.chunk_size)
                     try:
-                        await self.fetch_ranges(partial, plan.chunks(self.size, done, self.owner.chunk_size),
-                                                on_bytes)
+                        await self.fetch_ranges(partial, todo, lane)
                     except _NoRanges as nr:
                         self.in_order = False
                         await self.stream_once(partial, nr.response, nr.controller)
@@ -221,7 +251,8 @@ class FileDownload:
             digest = await self.sha256(partial)
         finally:
             self.hasher.close()
-            on_bytes.destroy()
+            if lane is not None:
+                lane.close()
         if self.file.sha256 and digest != self.file.sha256:
             await partial.abort()
             self.progress(done=0, state=FAILED)
@@ -289,66 +320,80 @@ class FileDownload:
                                  _header(response, "Last-Modified")):
             raise _Changed("the file changed on the server (ETag/Last-Modified)")
 
-    async def fetch_ranges(self, partial, todo, on_bytes):
-        pending = iter(todo)
-        reader = await body_reader()
+    async def fetch_ranges(self, partial, todo, lane):
+        runs = plan.Runs(todo, self.owner.parallel, lane.run_bytes)
 
         async def worker(first):
             if not first:   # fan out only once a 206 proved the server honours Range: a
                 await self.ranges_seen.wait()   # server that ignores it costs one body, not six
             while True:
                 async with self.session.slots:
-                    # A buffer first, then the next chunk (one shared iterator: each chunk taken
-                    # once, in order): the chunk at the hashing front always gets a buffer.
-                    pooled = await self.hasher.buffer()
-                    span = next(pending, None)
-                    if span is None:
-                        self.hasher.release(pooled)
+                    # The chunk's cursor (and buffer) first, then the next run (taken in file
+                    # order): the chunk at the hashing front always gets a buffer.
+                    cursor = await lane.cursor()
+                    run = runs.next()
+                    if run is None:
+                        lane.finish(cursor)
                         return
-                    await self.fetch_chunk(partial, *span, pooled, reader, on_bytes)
+                    conn = _Connection(run[-1][1])
+                    try:
+                        for i, (start, end) in enumerate(run):
+                            if i:
+                                cursor = await lane.cursor()
+                            await self.fetch_chunk(partial, start, end, lane, cursor, conn)
+                    finally:
+                        conn.close(self.session)
 
-        await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(todo)))])
+        await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(runs)))])
 
-    async def fetch_chunk(self, partial, start, end, pooled, reader, on_bytes):
-        """Fetch [start, end) into the pooled JS buffer, write it, mark it done, hand it to the
-        hasher. A body cut short is continued from where it stopped; failures retry with
-        bounded backoff."""
+    async def fetch_chunk(self, partial, start, end, lane, cursor, conn):
+        """Fetch [start, end) through the lane (on the run's open request when it is at this
+        byte), store it, mark it done, hash it. A body cut short is continued from where it
+        stopped; failures retry with bounded backoff."""
         length = end - start
-        cursor = js.Object.new()      # shared with the JS body reader
-        cursor.buf, cursor.pos, cursor.overflow = pooled, 0, False
-        hashed = False
         try:
             attempt = 0
             while cursor.pos < length:
                 before = cursor.pos
                 try:
-                    await self._fetch_into(cursor, start, length, reader, on_bytes)
-                    if cursor.pos < length:
-                        raise _Retry("the connection ended early (truncated chunk)")
+                    await self._fetch_into(lane, cursor, start, length, conn)
                 except _Retry as exc:
                     attempt = 0 if cursor.pos > before else attempt + 1
                     if attempt:               # no progress at all: back off before trying again
                         await self.retry_pause(attempt, str(exc))
             self.session.check()
-            await partial.write_at(start, cursor.buf.subarray(0, length))
-            await partial.mark_done(start, end)
-            if self.in_order:
-                # Stores copy what they keep by the time mark_done returns, so the buffer can
-                # move to the hashing worker; it comes back to the pool once hashed.
-                self.hasher.hash(start, cursor.buf, length)
-                hashed = True
+            await lane.store(partial, start, end, cursor, self.in_order)
         finally:
-            if not hashed:
-                self.hasher.release(cursor.buf)
+            lane.finish(cursor)
 
-    async def _fetch_into(self, cursor, start, length, reader, on_bytes):
-        response, controller = await self.session.fetch(self.url, span=(start + cursor.pos, start + length))
+    async def _fetch_into(self, lane, cursor, start, length, conn):
+        at = start + cursor.pos
+        if conn.request is None or conn.next != at:
+            conn.close(self.session)
+            await self._open(lane, conn, at)
+        try:
+            await lane.read(self.session, conn, cursor, start, length, self.key)
+            conn.next = start + cursor.pos
+            if cursor.overflow:
+                cursor.overflow = False
+                raise _Retry("the server sent more bytes than asked")
+            if cursor.pos < length:
+                raise _Retry("the connection ended early (truncated chunk)")
+        except BaseException:
+            conn.close(self.session)
+            raise
+
+    async def _open(self, lane, conn, at):
+        """A ranged request for [at, end of the run) whose answer passed every check."""
+        response, request = await lane.open(self.session, self.url, (at, conn.end))
         handed_over = False
         try:
             status = response.status
             if status == 200:
-                handed_over = True
-                raise _NoRanges(response, controller)
+                if lane.keeps_body:
+                    handed_over = True
+                    raise _NoRanges(response, request)
+                raise _NoRanges(None, None)   # aborted here; stream_once asks again
             if status == 416:
                 raise _Changed("the server no longer has these bytes (HTTP 416)")
             if plan.is_retryable_status(status):
@@ -358,21 +403,16 @@ class FileDownload:
             self._check_version(response)
             self.ranges_seen.set()
             span = plan.parse_content_range(_header(response, "Content-Range"))
-            if span is None or span.start != start + cursor.pos:
+            if span is None or span.start != at:
                 raise _Retry("the server sent another range than asked "
                              f"({_header(response, 'Content-Range')})")
             if span.total is not None and span.total != self.size:
                 raise _Changed(f"the file size changed on the server ({span.total} bytes)")
-            try:
-                await reader.readInto(response.body, cursor, length, on_bytes)
-            except JsException as exc:
-                raise self.session.translate(exc) from None
-            if cursor.overflow:
-                cursor.overflow = False
-                raise _Retry("the server sent more bytes than asked")
-        finally:
+        except BaseException:
             if not handed_over:
-                self.session.done(controller)
+                self.session.done(request)
+            raise
+        conn.request, conn.response, conn.next = request, response, at
 
     async def stream_once(self, partial, response, controller):
         """No range support: read one whole 200 body in order, writing chunk-sized pieces.
@@ -422,6 +462,8 @@ class FileDownload:
                         if not _inside(done, pos, pos + fill):
                             await partial.write_at(pos, buf.subarray(0, fill))
                             await partial.mark_done(pos, pos + fill)
+                            if isinstance(self.hasher, FileHasher):
+                                self.hasher.stored(pos, pos + fill)
                         pos, fill = pos + fill, 0
                         buf = js.Uint8Array.new(buf.length)   # the store may still hold the old one
         except JsException as exc:
@@ -432,12 +474,12 @@ class FileDownload:
     # -- verification ------------------------------------------------------------------------
 
     async def sha256(self, partial):
-        """The sha256 computed while downloading when every byte went through the hasher in
-        order; else (a resumed file, a server without Range) over the stored bytes, streamed
-        to the worker."""
+        """The sha256 computed while downloading: read back from the store in its worker, or
+        over the chunk buffers when every byte went through them in order; else (a resumed
+        file, a server without Range) over the stored bytes, streamed to the worker."""
         self.session.check()
         try:
-            if self.in_order:
+            if isinstance(self.hasher, FileHasher) or self.in_order:
                 seen, digest = await self.hasher.digest()
             else:
                 seen, digest = await self.hasher.digest_stream(await partial.stream())
@@ -447,6 +489,142 @@ class FileDownload:
         if seen != self.size:
             raise self.fail(f"the store holds {seen} bytes, expected {self.size}")
         return digest
+
+
+class _Connection:
+    """A lane's open ranged request for a run of chunks; the next chunk of the run reads on
+    from it while `next` is where that chunk starts."""
+
+    def __init__(self, end):
+        self.end = end
+        self.request = self.response = self.next = None
+
+    def close(self, session):
+        if self.request is not None:
+            session.done(self.request)
+        self.request = self.response = self.next = None
+
+
+class BufferLane:
+    """Bytes through this thread: each chunk into a pooled buffer by a JS loop, then
+    `Partial.write_at`, then (in order) to the hashing worker, which hands the buffer back."""
+
+    keeps_body = True      # a 200 answer's body can be streamed by stream_once
+    run_bytes = 0          # one request per chunk: a run would need buffers out of order
+
+    def __init__(self, hasher, reader, got):
+        self.hasher, self.reader = hasher, reader
+        self._on_bytes = create_proxy(got)
+
+    async def cursor(self):
+        cursor = js.Object.new()      # shared with the JS body reader
+        cursor.buf, cursor.pos, cursor.overflow = await self.hasher.buffer(), 0, False
+        cursor.hashed = False
+        return cursor
+
+    async def open(self, session, url, span):
+        return await session.fetch(url, span=span)
+
+    async def read(self, session, conn, cursor, start, length, key):
+        try:
+            await self.reader.readInto(conn.response.body, cursor, length, self._on_bytes)
+        except JsException as exc:
+            raise session.translate(exc) from None
+
+    async def store(self, partial, start, end, cursor, in_order):
+        await partial.write_at(start, cursor.buf.subarray(0, end - start))
+        await partial.mark_done(start, end)
+        if in_order:
+            # Stores copy what they keep by the time mark_done returns, so the buffer can
+            # move to the hashing worker; it comes back to the pool once hashed.
+            self.hasher.hash(start, cursor.buf, end - start)
+            cursor.hashed = True
+
+    def finish(self, cursor):
+        if not cursor.hashed:
+            self.hasher.release(cursor.buf)
+            cursor.hashed = True
+
+    def close(self):
+        self._on_bytes.destroy()
+
+
+class WorkerLane:
+    """Bytes never reach this thread: the store's worker fetches each range straight into
+    the file (app/storage/opfs_sync.FileSink) and hashes the file as it fills."""
+
+    keeps_body = False
+    run_bytes = 64 << 20   # bytes go straight to the file: a run costs no memory
+
+    def __init__(self, sink, hasher, got):
+        self.sink, self.hasher, self.got = sink, hasher, got
+
+    async def cursor(self):
+        return SimpleNamespace(pos=0, overflow=False)
+
+    async def open(self, session, url, span):
+        request = session.track(_WorkerRequest(self.sink))
+        try:
+            answer = await self.sink.open(request.req, url, plan.range_header(*span))
+        except Exception as exc:
+            session.done(request)
+            raise session.translate(exc) from None
+        except BaseException:        # cancelled: the worker must drop the request too
+            session.done(request)
+            raise
+        return _Answer(answer), request
+
+    async def read(self, session, conn, cursor, start, length, key):
+        last = start + length == conn.end      # the body must end with this chunk
+        result = await self.sink.read(conn.request.req, start + cursor.pos, length - cursor.pos,
+                                      last, self.got)
+        cursor.pos += int(result.n)
+        cursor.overflow = bool(result.overflow)
+        error = getattr(result, "error", None)
+        if error is not None:
+            if str(error.where) == "store":
+                raise store_error(_NamedError(str(error.name), str(error.message)), key, "OPFS")
+            raise session.translate(_NamedError(str(error.name), str(error.message)))
+
+    async def store(self, partial, start, end, cursor, in_order):
+        self.sink.written(start, end)
+        self.hasher.stored(start, end)      # hashing reads the file: it need not wait for the record
+        await partial.mark_done(start, end)
+
+    def finish(self, cursor):
+        pass
+
+    def close(self):
+        pass
+
+
+class _WorkerRequest:
+    """One ranged GET made by the store's worker; `abort()` like an AbortController's."""
+
+    def __init__(self, sink):
+        self.sink, self.req = sink, sink.new_request()
+
+    def abort(self):
+        self.sink.abort(self.req)
+
+
+class _Answer:
+    """The status and headers the worker saw, shaped like a Response for the checks."""
+
+    def __init__(self, answer):
+        self.status = int(answer.status)
+        self.headers = {name: value for name, value in (
+            ("ETag", answer.etag), ("Last-Modified", answer.lastModified),
+            ("Content-Range", answer.contentRange), ("Content-Length", answer.contentLength))
+            if isinstance(value, str)}
+
+
+class _NamedError(Exception):
+    """A JS error reported by a worker, with its DOMException name kept."""
+
+    def __init__(self, name, message):
+        super().__init__(f"{name}: {message}")
+        self.name, self.message = name, message
 
 
 def _inside(done, start, end):
@@ -535,13 +713,16 @@ class ModelDownload:
             self._finish(FAILED, str(exc))
             raise
         except StoreError as exc:
-            self.session.cancel()
             self._finish(FAILED, str(exc))
             raise DownloadError(str(exc)) from exc
         except Exception as exc:
-            self.session.cancel()
             self._finish(FAILED, f"unexpected error: {exc!r}")
             raise DownloadError(f"unexpected error: {exc!r}") from exc
+        finally:
+            # However it ended, no request of this download stays open: a body nobody reads
+            # would hold one of the browser's 6 connections to the host (the next download
+            # would queue behind it).
+            self.session.abort_all()
         self._finish(DONE)
         return results
 

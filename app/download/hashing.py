@@ -1,6 +1,10 @@
-"""Browser: sha256 while downloading, and the chunk buffers that double as its queue.
+"""Browser: sha256 while downloading.
 
-A worker (static/js/sha256-worker.js, hash-wasm) hashes chunks in file order as they arrive in
+FileHasher: for a store that writes in a worker (OPFS), that worker reads the stored bytes back
+in file order and hashes them in a nested worker as soon as the bytes in front are stored
+(resumed bytes included), so the digest is ready about when the last chunk lands.
+
+ChunkHasher (every other store), with the chunk buffers that double as its queue: a worker (static/js/sha256-worker.js, hash-wasm) hashes chunks in file order as they arrive in
 any order; each chunk buffer is transferred to it (no copy) once stored and comes back once
 hashed. So the buffers bound memory: at most `limit` chunk buffers exist, whatever the file
 size, and a chunk far ahead of the hashing front waits for a buffer instead of piling up.
@@ -26,6 +30,26 @@ async def body_reader():
 
 class HashError(Exception):
     pass
+
+
+class FileHasher:
+    """`stored(start, end)` after each `mark_done`; `await digest()` -> (bytes hashed, hex)."""
+
+    def __init__(self, sink, done):
+        self.sink = sink
+        sink.hash_begin(done)
+
+    def stored(self, start, end):
+        self.sink.hash_add(start, end)
+
+    async def digest(self):
+        try:
+            return await self.sink.hash_digest()
+        except Exception as exc:
+            raise HashError(f"hashing failed: {getattr(exc, 'message', None) or exc}") from None
+
+    def close(self):
+        self.sink.hash_end()
 
 
 class ChunkHasher:

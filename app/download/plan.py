@@ -4,6 +4,7 @@ answers, how long to wait before a retry. No browser here: it imports (and is te
 Ranges are half-open (start, end) pairs, the same shape `Partial.done_ranges()` persists.
 """
 import re
+from collections import deque
 from dataclasses import dataclass
 
 MiB = 1 << 20
@@ -56,6 +57,34 @@ def chunks(size, done=(), chunk_size=DEFAULT_CHUNK_SIZE):
             out.append((pos, stop))
             pos = stop
     return out
+
+
+class Runs:
+    """Chunks handed out in file order as runs of consecutive chunks, one request per run:
+    long runs while much is left, shrinking to single chunks near the end (guided
+    scheduling). Few requests (each costs the browser CPU and memory until the next garbage
+    collection) while the lanes still finish together and the in-order hash is never left far
+    behind. Each chunk of a run is still stored, marked done and hashed on its own."""
+
+    def __init__(self, chunks, parallel, max_bytes):
+        self.chunks = deque(chunks)
+        self.left = sum(end - start for start, end in self.chunks)
+        self.parallel, self.max_bytes = max(1, parallel), max_bytes
+
+    def __len__(self):
+        return len(self.chunks)
+
+    def next(self):
+        """-> [(start, end), ...] consecutive chunks, or None when all were handed out."""
+        if not self.chunks:
+            return None
+        target = min(self.max_bytes, self.left // self.parallel)
+        run = [self.chunks.popleft()]
+        while (self.chunks and self.chunks[0][0] == run[-1][1]
+               and self.chunks[0][1] - run[0][0] <= target):
+            run.append(self.chunks.popleft())
+        self.left -= run[-1][1] - run[0][0]
+        return run
 
 
 def range_header(start, end):

@@ -87,6 +87,12 @@ class Partial(ABC):
     async def abort(self):
         """Discard the partial data entirely."""
 
+    def worker_sink(self):
+        """Optional: a sink that fetches and hashes straight into this entry in a worker
+        (app.storage.opfs_sync.FileSink), so a download's bytes never reach this thread.
+        The downloader then skips `write_at` and still calls `mark_done`. None: use write_at."""
+        return None
+
 
 class Store(ABC):
     kind = ""            # "cache" | "opfs" | "idb" | "fsa"

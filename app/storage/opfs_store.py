@@ -19,7 +19,7 @@ from app.compat import JsException, js, to_js_object
 from app.storage import quota, ranges
 from app.storage.base import EntryInfo, NotFound, Store, StoreError
 from app.storage.jsio import dumps, call, file_name, key_of, loads, nbytes, to_u8, translated
-from app.storage.opfs_sync import SyncWorker
+from app.storage.opfs_sync import FileSink, SyncWorker
 from app.storage.pieces import PiecePartial
 
 ROOT, COMPLETE, PARTIAL = "model-store", "complete", "partial"
@@ -163,7 +163,13 @@ class FilePartial(OpfsPartial):
 
     async def _put_parts(self, offset, parts):
         await self.store.worker.write(self.path, offset, parts)
-        self._written = ranges.add(self._written, offset, offset + sum(nbytes(p) for p in parts))
+        self._note_written(offset, offset + sum(nbytes(p) for p in parts))
+
+    def _note_written(self, start, end):
+        self._written = ranges.add(self._written, start, end)
+
+    def worker_sink(self):
+        return FileSink(self.store.worker, self.path, self._note_written)
 
     async def _save_done(self):
         await self.store.worker.flush(self.path)   # the bytes are durable before the record

@@ -19,6 +19,7 @@ class SyncWorker:
     def __init__(self):
         self.worker = None
         self._calls = {}
+        self._progress = {}         # call id -> callback for {id, progress: n} messages
         self._next_id = 0
         self._proxies = []
 
@@ -43,10 +44,13 @@ class SyncWorker:
         self._proxies = []
         self._fail_all(StoreError("the OPFS worker stopped"))
 
-    def call(self, op, **args):
+    def call(self, op, on_progress=None, **args):
         self._next_id += 1
         fut = asyncio.get_event_loop().create_future()
         self._calls[self._next_id] = fut
+        if on_progress is not None:
+            self._progress[self._next_id] = on_progress
+            fut.add_done_callback(lambda _f, i=self._next_id: self._progress.pop(i, None))
         message = js.Object.new()
         message.id, message.op, message.args = self._next_id, op, to_js_object(args)
         self.worker.postMessage(message)
@@ -54,6 +58,10 @@ class SyncWorker:
 
     def _on_message(self, event):
         data = event.data
+        if getattr(data, "progress", None) is not None:
+            if callback := self._progress.get(int(data.id)):
+                callback(int(data.progress))
+            return
         fut = self._calls.pop(int(data.id), None)
         if fut is None or fut.done():
             return
@@ -81,3 +89,52 @@ class SyncWorker:
 
     async def close(self, path):
         await self.call("close", path=list(path))
+
+
+class FileSink:
+    """Fetches straight into one partial file in the worker, and its sha256 read back from the
+    file there (what app/download uses for OPFS: model bytes never reach this thread)."""
+
+    def __init__(self, worker, path, on_written):
+        self.worker, self.path = worker, list(path)
+        self._on_written = on_written
+        self._next_req = 0
+
+    def new_request(self):
+        self._next_req += 1
+        return self._next_req
+
+    async def open(self, req, url, range_header):
+        """-> {status, etag, lastModified, contentRange, contentLength} of a ranged GET."""
+        return await self.worker.call("fetchOpen", req=req, url=url, range=range_header)
+
+    async def read(self, req, at, limit, last, on_bytes):
+        """The next `limit` bytes of the body of `req` into the file at `at` -> {n, overflow,
+        error?}; `last`: the body must end there (more is an overflow)."""
+        return await self.worker.call("fetchRead", on_progress=on_bytes, path=self.path, req=req,
+                                      at=at, limit=limit, last=last)
+
+    def abort(self, req):
+        self._post("fetchAbort", req=req)
+
+    def written(self, start, end):
+        self._on_written(start, end)
+
+    def hash_begin(self, done):
+        self._post("hashBegin", path=self.path, ranges=[list(r) for r in done])
+
+    def hash_add(self, start, end):
+        self._post("hashAdd", path=self.path, start=start, end=end)
+
+    async def hash_digest(self):
+        """-> (bytes hashed from 0, hex) once every byte stored in front of the hash is hashed."""
+        value = await self.worker.call("hashDigest", path=self.path)
+        return int(value.pos), str(value.hex)
+
+    def hash_end(self):
+        if self.worker.worker is not None:
+            self._post("hashEnd", path=self.path)
+
+    def _post(self, op, **args):
+        """Fire and forget (messages keep their order); failures show up at hash_digest()."""
+        self.worker.call(op, **args).add_done_callback(lambda f: f.cancelled() or f.exception())

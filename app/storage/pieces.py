@@ -24,6 +24,8 @@ class PiecePartial(Partial):
         self._done = ranges.merge(done)
         self._runs = {}          # end offset -> [start, [Uint8Array|Blob...], length, in memory]
         self._pending = []       # piece puts in flight
+        self._marked = []        # ranges marked done, waiting for the next record save
+        self._save_lock = asyncio.Lock()
 
     # -- what a store implements -------------------------------------------------------
     async def _put_piece(self, offset, blob):
@@ -99,10 +101,22 @@ class PiecePartial(Partial):
         return list(self._done)
 
     async def mark_done(self, start, end):
+        """Group commit: ranges marked while a save runs are recorded together by the next
+        one (one flush + one record for several parallel chunks, same ordering guarantee)."""
         await self.flush()
-        self._done = ranges.add(self._done, start, end)
-        async with translated(self.key, self.store.label):
-            await self._save_done()
+        self._marked.append((start, end))
+        async with self._save_lock:
+            if not self._marked:
+                return                   # the save that just ran recorded ours too
+            batch, self._marked = self._marked, []
+            for s, e in batch:
+                self._done = ranges.add(self._done, s, e)
+            try:
+                async with translated(self.key, self.store.label):
+                    await self._save_done()
+            except BaseException:
+                self._marked[:0] = batch    # not recorded: the next save tries again
+                raise
 
     async def _segments(self, whole):
         pieces = await self._pieces()

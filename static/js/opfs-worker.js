@@ -1,8 +1,16 @@
 // OPFS writes through FileSystemSyncAccessHandle, which exists only in a dedicated worker and is
 // 5-10x faster than createWritable on the main thread. The Python side (app/storage/opfs_sync.py)
-// sends {id, op, args} and gets {id, ok, value} or {id, ok: false, name, message} back.
+// sends {id, op, args} and gets {id, ok, value} or {id, ok: false, name, message} back
+// ({id, progress: n} messages may come before the answer of a long call).
 // Paths are arrays of names under the OPFS root. One sync handle per file, kept open between
 // writes (opening one takes an exclusive lock), closed on "close".
+//
+// Downloads into a file run here too, so model bytes never cross a thread: a ranged fetch is
+// opened ("fetchOpen": Python checks the status and headers), then its body is read straight
+// into the file ("fetchRead"), and the sha256 of the file is computed in file order by a
+// nested worker (sha256-worker.js) fed with pieces read back from the file as soon as the
+// bytes in front of it are stored ("hashBegin/hashAdd/hashDigest/hashEnd"). Python plans,
+// schedules, retries and records progress; memory is a few small buffers per request.
 const handles = new Map(); // path key -> Promise<FileSystemSyncAccessHandle>
 
 async function fileHandle(path, create) {
@@ -30,17 +38,8 @@ const ops = {
     let pos = at;
     for (let part of parts) {
       if (part instanceof Blob) part = new Uint8Array(await part.arrayBuffer()); // by reference until here
-      let done = 0;
-      while (done < part.byteLength) {
-        const n = handle.write(part.subarray(done), { at: pos });
-        // Past the quota Chromium may return a bogus count (measured: 2**32 - 8) instead of
-        // throwing: anything but progress within this part is treated as out of space.
-        if (!(n > 0 && n <= part.byteLength - done)) {
-          throw new DOMException(`no space to write at byte ${pos}`, "QuotaExceededError");
-        }
-        done += n;
-        pos += n;
-      }
+      writeAll(handle, part, pos);
+      pos += part.byteLength;
     }
     return pos - at;
   },
@@ -50,17 +49,214 @@ const ops = {
   },
   async close({ path }) {
     const key = path.join("/");
+    hashes.get(key)?.stop();          // the handle is going away: so is hashing from it
     const opening = handles.get(key);
     if (!opening) return;
     handles.delete(key);
     const handle = await opening.catch(() => null);
     if (handle) { handle.flush(); handle.close(); }
   },
+
+  // -- ranged fetches straight into a file --------------------------------------------------
+  async fetchOpen({ req, url, range }) {
+    const controller = new AbortController();
+    requests.set(req, { controller, response: null });
+    const response = await fetch(url, { cache: "no-store", signal: controller.signal,
+                                        headers: { Range: range } });
+    const entry = requests.get(req);
+    if (!entry) { controller.abort(); throw new DOMException("aborted", "AbortError"); }
+    entry.response = response;
+    const h = (name) => response.headers.get(name);
+    return { status: response.status, etag: h("ETag"), lastModified: h("Last-Modified"),
+             contentRange: h("Content-Range"), contentLength: h("Content-Length") };
+  },
+  // The next `limit` bytes of the body of `req` -> the file at `at` (a request may span several
+  // chunks: each call reads one, the reader stays open). -> {n, overflow, error?}: `n` bytes
+  // were written even when the read failed, so the caller continues from there. `last`: the
+  // body must end after these bytes (anything more is an overflow).
+  async fetchRead({ path, req, at, limit, last }, progress) {
+    const entry = requests.get(req);
+    if (!entry?.response) throw new DOMException("no such request", "AbortError");
+    const handle = await open(path);
+    let n = 0, pending = 0, overflow = false, error = null;
+    let live = scratchPool.pop() ?? new ArrayBuffer(SCRATCH);
+    try {
+      entry.reader ??= entry.response.body.getReader({ mode: "byob" });
+      const reader = entry.reader;
+      while (n < limit) {
+        const { done, value } = await reader.read(new Uint8Array(live, 0, Math.min(SCRATCH, limit - n)));
+        if (value) live = value.buffer;   // the read moved it: keep the live one
+        if (done) break;
+        try {
+          writeAll(handle, value, at + n);
+        } catch (err) {
+          error = { where: "store", name: err?.name ?? "Error", message: String(err?.message ?? err) };
+          break;
+        }
+        n += value.length;
+        pending += value.length;
+        if (pending >= PROGRESS_EVERY) { progress(pending); pending = 0; }
+      }
+      if (last && n === limit && !error) {
+        const { done, value } = await reader.read(new Uint8Array(live, 0, 1));
+        if (value) live = value.buffer;
+        if (!done) { overflow = true; await reader.cancel(); }
+      }
+    } catch (err) {
+      error = { where: "network", name: err?.name ?? "Error", message: String(err?.message ?? err) };
+    } finally {
+      if (pending) progress(pending);
+      if (live.byteLength === SCRATCH) scratchPool.push(live);
+    }
+    return error ? { n, overflow, error } : { n, overflow };
+  },
+  fetchAbort({ req }) {
+    requests.get(req)?.controller.abort();
+    requests.delete(req);
+  },
+
+  // -- sha256 of a file in file order, off this thread ----------------------------------------
+  hashBegin({ path, ranges }) {
+    const key = path.join("/");
+    hashes.get(key)?.stop();
+    const h = new FileHash(path);
+    hashes.set(key, h);
+    for (const [s, e] of ranges) h.add(s, e);
+  },
+  hashAdd({ path, start, end }) {
+    hashing(path).add(start, end);
+  },
+  hashDigest({ path }) {
+    return hashing(path).digest();
+  },
+  hashEnd({ path }) {
+    hashes.get(path.join("/"))?.stop();
+  },
 };
+
+function writeAll(handle, part, pos) {
+  let done = 0;
+  while (done < part.byteLength) {
+    const n = handle.write(part.subarray(done), { at: pos + done });
+    // Past the quota Chromium may return a bogus count (measured: 2**32 - 8) instead of
+    // throwing: anything but progress within this part is treated as out of space.
+    if (!(n > 0 && n <= part.byteLength - done)) {
+      throw new DOMException(`no space to write at byte ${pos + done}`, "QuotaExceededError");
+    }
+    done += n;
+  }
+}
+
+const SCRATCH = 256 * 1024;          // one network read at most
+const PROGRESS_EVERY = 1 << 20;
+const scratchPool = [];
+const requests = new Map();          // req -> {controller, response}
+
+const HASH_PIECE = 4 << 20;          // read back and hashed this much at a time
+const HASH_BUFFERS = 3;              // pieces on their way to the hashing worker
+const hashes = new Map();            // path key -> FileHash
+
+function hashing(path) {
+  const h = hashes.get(path.join("/"));
+  if (!h) throw new DOMException("hashing was not started for this file", "InvalidStateError");
+  return h;
+}
+
+// Feeds the bytes stored in front of it, in order, to a nested sha256 worker; the pieces are
+// transferred there and come back for reuse.
+class FileHash {
+  constructor(path) {
+    this.path = path;
+    this.front = 0;                   // next byte to read back
+    this.stored = [];                 // merged [start, end) known to be in the file
+    this.free = [];
+    this.out = 0;                     // pieces at the worker
+    this.pumping = false;
+    this.waiting = [];                // digest() callers: [resolve, reject]
+    this.asked = false;
+    this.error = null;
+    this.worker = new Worker("sha256-worker.js");
+    this.worker.onmessage = ({ data }) => this.message(data);
+    this.worker.onerror = (event) => { event.preventDefault(); this.fail(new Error(event.message || "the hashing worker failed")); };
+  }
+  add(start, end) {
+    const all = [...this.stored, [start, end]].sort((a, b) => a[0] - b[0]);
+    this.stored = [];
+    for (const [s, e] of all) {
+      const last = this.stored[this.stored.length - 1];
+      if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+      else if (e > s) this.stored.push([s, e]);
+    }
+    this.pump();
+  }
+  readable() {                         // end of the stored run the front is in
+    for (const [s, e] of this.stored) if (s <= this.front && this.front < e) return e;
+    return this.front;
+  }
+  async pump() {
+    if (this.pumping || this.error) return;
+    this.pumping = true;
+    try {
+      while (this.readable() > this.front && this.out < HASH_BUFFERS) {
+        const n = Math.min(HASH_PIECE, this.readable() - this.front);
+        const handle = await open(this.path);
+        if (this.stopped) return;
+        let buf = this.free.pop();
+        if (!buf || buf.byteLength < n) buf = new Uint8Array(HASH_PIECE);
+        const got = handle.read(buf.subarray(0, n), { at: this.front });
+        if (got !== n) throw new Error(`read ${got} of ${n} bytes at ${this.front} back from the file`);
+        this.worker.postMessage({ op: "chunk", at: this.front, buf, length: n }, [buf.buffer]);
+        this.front += n;
+        this.out += 1;
+      }
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.pumping = false;
+    }
+    this.settle();
+  }
+  message(data) {
+    if (data.op === "free") {
+      this.out -= 1;
+      this.free.push(data.buf);
+      this.pump();
+    } else if (data.op === "digest") {
+      this.asked = false;
+      for (const [resolve] of this.waiting.splice(0)) resolve({ pos: data.pos, hex: data.hex });
+    } else if (data.op === "error") {
+      this.fail(new Error(data.message));
+    }
+  }
+  settle() {                           // everything readable is hashed: answer digest()
+    if (this.waiting.length && !this.asked && !this.pumping && this.out === 0
+        && this.readable() === this.front) {
+      this.asked = true;
+      this.worker.postMessage({ op: "digest" });
+    }
+  }
+  digest() {
+    if (this.error) return Promise.reject(this.error);
+    const answer = new Promise((resolve, reject) => this.waiting.push([resolve, reject]));
+    this.settle();
+    return answer;
+  }
+  fail(err) {
+    this.error ??= err;
+    for (const [, reject] of this.waiting.splice(0)) reject(this.error);
+  }
+  stop() {
+    this.stopped = true;
+    this.worker.terminate();
+    this.fail(new DOMException("hashing stopped", "AbortError"));
+    if (hashes.get(this.path.join("/")) === this) hashes.delete(this.path.join("/"));
+  }
+}
 
 onmessage = async ({ data: { id, op, args } }) => {
   try {
-    postMessage({ id, ok: true, value: await ops[op](args ?? {}) });
+    const progress = (n) => postMessage({ id, progress: n });
+    postMessage({ id, ok: true, value: await ops[op](args ?? {}, progress) });
   } catch (err) {
     postMessage({ id, ok: false, name: err?.name ?? "Error", message: String(err?.message ?? err) });
   }

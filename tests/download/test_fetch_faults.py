@@ -150,3 +150,28 @@ def test_missing_file_and_wrong_size_are_clear_errors(dl_page, fault, files, tmp
     assert not result["ok"] and "catalog says" in result["error"]
     assert state_of(dl_page, key)["complete"] is False
 
+
+
+def test_runs_of_chunks_share_one_request_and_survive_a_dropped_connection(dl_page, fault, files):
+    fault.reset(drop_after=7 * MiB)
+    name, key = start(dl_page, fault, files, chunk_size=MiB)      # runs of several chunks
+    result = finish(dl_page, name)
+    assert result["ok"], result
+    assert stored_sha(dl_page, key) == files[1]["f20.bin"][1]
+    gets = [r for r in fault.stats.requests if r[0] == "GET"]
+    assert len(gets) < SIZE // MiB                      # fewer requests than chunks
+    assert fault.stats.bytes_sent <= SIZE + PARALLEL * MiB
+
+
+@pytest.mark.parametrize("store", ["get_store('opfs')", "get_store('cache')"])
+def test_a_failed_download_aborts_every_request_still_open(dl_page, fault, files, store):
+    # Request 3 fails for good while the others wait for their headers: they must be aborted,
+    # not answered into bodies nobody reads (each would hold one of the browser's 6 connections).
+    fault.reset(fail_every=3, fail_status=403, header_delay=1.0)
+    name, key = start(dl_page, fault, files, store=store)
+    result = finish(dl_page, name)
+    assert not result["ok"] and "HTTP 403" in result["error"], result
+    pause(dl_page, 2.5)                                  # the delayed answers went out by now
+    assert fault.stats.active == 0
+    full = [b for b in fault.stats.bodies if b[2] == b[1]]
+    assert len(full) <= 1, fault.stats.bodies           # only the first chunk, read before the failure

@@ -91,3 +91,27 @@ def test_version_checks():
     assert not plan.same_version("Mon", None, "Tue")
     assert plan.same_version(None, '"b"', None)        # nothing to compare with
     assert plan.same_version('"a"', None, None)        # the server stopped saying: not a change
+
+
+def drain(runs):
+    out = []
+    while (run := runs.next()) is not None:
+        out.append(run)
+    return out
+
+
+def test_runs_hand_out_every_chunk_once_in_order_long_first_single_at_the_end():
+    chunks = plan.chunks(256 * MiB, chunk_size=5 * MiB)
+    runs = drain(plan.Runs(chunks, parallel=6, max_bytes=64 * MiB))
+    assert [c for run in runs for c in run] == chunks
+    assert all(run[i][1] == run[i + 1][0] for run in runs for i in range(len(run) - 1))
+    assert len(runs[0]) > 1 and len(runs[-1]) == 1
+    assert len(runs) <= len(chunks) // 2
+    assert all(run[-1][1] - run[0][0] <= 64 * MiB for run in runs if len(run) > 1)
+
+
+def test_runs_never_join_across_a_gap_and_zero_bytes_means_single_chunks():
+    chunks = plan.chunks(40 * MiB, done=[(10 * MiB, 20 * MiB)], chunk_size=5 * MiB)
+    runs = drain(plan.Runs(chunks, parallel=1, max_bytes=64 * MiB))
+    assert runs == [chunks[:2], chunks[2:]]          # never across the done gap at 10-20 MiB
+    assert drain(plan.Runs(chunks, parallel=6, max_bytes=0)) == [[c] for c in chunks]
