@@ -21,6 +21,24 @@ function open(path) {
   return handles.get(key);
 }
 
+// The parts as Uint8Arrays. A Blob (passed by reference) is read in slices of BLOB_STEP, the
+// next one read while the current one is written: memory stays at two slices, and the disk
+// read overlaps the (synchronous) write.
+const BLOB_STEP = 8 << 20;
+async function* chunksOf(parts) {
+  for (const part of parts) {
+    if (!(part instanceof Blob)) { yield part; continue; }
+    const read = (start) => start < part.size
+      ? part.slice(start, start + BLOB_STEP).arrayBuffer() : null;
+    let next = read(0);
+    for (let start = 0; next; start += BLOB_STEP) {
+      const bytes = new Uint8Array(await next);
+      next = read(start + BLOB_STEP);
+      yield bytes;
+    }
+  }
+}
+
 const ops = {
   probe() {
     return typeof FileSystemFileHandle?.prototype?.createSyncAccessHandle === "function";
@@ -28,14 +46,13 @@ const ops = {
   async write({ path, at, parts }) {
     const handle = await open(path);
     let pos = at;
-    for (let part of parts) {
-      if (part instanceof Blob) part = new Uint8Array(await part.arrayBuffer()); // by reference until here
+    for await (const bytes of chunksOf(parts)) {
       let done = 0;
-      while (done < part.byteLength) {
-        const n = handle.write(part.subarray(done), { at: pos });
+      while (done < bytes.byteLength) {
+        const n = handle.write(bytes.subarray(done), { at: pos });
         // Past the quota Chromium may return a bogus count (measured: 2**32 - 8) instead of
-        // throwing: anything but progress within this part is treated as out of space.
-        if (!(n > 0 && n <= part.byteLength - done)) {
+        // throwing: anything but progress within this chunk is treated as out of space.
+        if (!(n > 0 && n <= bytes.byteLength - done)) {
           throw new DOMException(`no space to write at byte ${pos}`, "QuotaExceededError");
         }
         done += n;
