@@ -73,6 +73,7 @@ const modelStoreLookups = {
       const done = (req) => new Promise((resolve, reject) => { req.onsuccess = () => resolve(req.result); req.onerror = () => reject(req.error); });
       const record = await done(tx.objectStore("models").get(key));
       if (!record) return null;
+      if (record.blob instanceof Blob) return completeResponse(record.blob, Number(record.size));   // saved whole
       const range = IDBKeyRange.bound([record.gen, 0], [record.gen, Infinity]);
       const chunks = await done(tx.objectStore("chunks").getAll(range));   // ordered by offset
       return completeResponse(new Blob(chunks), Number(record.size));
