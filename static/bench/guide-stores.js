@@ -37,7 +37,7 @@ export const guideStores = {
       if (!response) throw new Error(`File ${FILE} not found in sw-cache.`);
       return response.blob();
     },
-    async clear() { await caches.delete("models"); },
+    async clear() { await (await caches.open("models")).delete(FILE); },
   },
   opfs: {
     async store(blob) {
