@@ -3,8 +3,12 @@
 For every size, one random Blob is made in JS; each path stores it and restores it several
 times (after warm-up runs), every step timed with performance.mark/measure so it also shows
 in DevTools' Performance panel as `bench:<path>:<store|restore>:<size>MiB:<run>`.
-- store: from the Blob to a complete entry;
-- restore: from nothing to a Blob read to its last byte (what an engine loading a model does).
+- store: from the Blob to a complete entry (Python: `Store.save_blob`);
+- restore: from nothing to a Blob read to its last byte (what an engine loading a model does);
+- ready: from nothing to the embedded SmolLM2 model loaded in wllama from that store
+  (`bench:engine:<path>:ready:<run>`), next to the same load from a Blob in memory.
+The runs are interleaved (round 1 of every path, then round 2, ...), so a change in the
+machine's load hits every path alike and the ratios compare like with like.
 Paths are the Python stores (`py-cache`, `py-opfs` = worker with sync access handles,
 `py-opfs-main` = createWritable on the main thread, `py-idb`) and the same operations in plain
 JS as the Chrome guide writes them (`js-cache`, `js-opfs`, `js-idb`, static/bench/guide-stores.js),
@@ -16,6 +20,7 @@ import statistics
 DEFAULT_SIZES_MIB = (16, 64, 256)
 PATHS = ("py-cache", "py-opfs", "py-opfs-main", "py-idb", "js-cache", "js-opfs", "js-idb")
 DIRECTIONS = ("store", "restore")
+ENGINE_PATHS = ("memory", "py-cache", "py-opfs", "py-idb")
 MAX_PLAUSIBLE_MB_S = 20_000     # above memory bandwidth: a measurement that did no real work
 KEY = "bench/model.bin"
 
@@ -33,8 +38,8 @@ def flags(entry):
     out = []
     if entry.get("error"):
         out.append(f"failed: {entry['error']}")
-    for d in DIRECTIONS:
-        stats = entry.get(d) or {}
+    for d in (d for d in (*DIRECTIONS, "ready") if d in entry):
+        stats = entry[d] or {}
         if not entry.get("error") and not stats.get("n"):
             out.append(f"{d}: no samples")
         if stats.get("mb_s") and stats["mb_s"] > MAX_PLAUSIBLE_MB_S:
@@ -43,14 +48,35 @@ def flags(entry):
 
 
 def ratios(results, size_mib):
-    """Python throughput / plain-JS throughput per store and direction at one size."""
+    """Python throughput / plain-JS throughput per store and direction at one size: the median
+    of the per-round ratios when both paths have the same rounds (each round ran the two back
+    to back, so a change in load between rounds cancels out), else the ratio of the medians."""
     by = {(r["path"], r["size_mib"]): r for r in results if not r["flags"]}
     out = {}
     for kind in ("cache", "opfs", "idb"):
         py, plain = by.get((f"py-{kind}", size_mib)), by.get((f"js-{kind}", size_mib))
         if py and plain:
-            out[kind] = {d: py[d]["mb_s"] / plain[d]["mb_s"] for d in DIRECTIONS
-                         if py[d]["mb_s"] and plain[d]["mb_s"]}
+            out[kind] = {}
+            for d in DIRECTIONS:
+                pairs = list(zip((plain.get("samples_ms") or {}).get(d) or [],
+                                 (py.get("samples_ms") or {}).get(d) or []))
+                if pairs and len(pairs) == py[d]["n"] == plain[d]["n"]:
+                    out[kind][d] = statistics.median(js_ms / py_ms for js_ms, py_ms in pairs)
+                elif py[d]["mb_s"] and plain[d]["mb_s"]:
+                    out[kind][d] = py[d]["mb_s"] / plain[d]["mb_s"]
+    return out
+
+
+def round_order(paths, run):
+    """The paths of one round: each Python path right next to its plain-JS twin, the one
+    going first alternating from round to round."""
+    out = []
+    for path in paths:
+        if path in out:
+            continue
+        twin = ("js-" if path.startswith("py-") else "py-") + path[3:]
+        pair = [path, twin] if twin in paths else [path]
+        out += pair if run % 2 == 0 else pair[::-1]
     return out
 
 
@@ -81,74 +107,175 @@ def _python_store(path):
     return OpfsStore(sync=False) if path == "py-opfs-main" else get_store(path.split("-")[1])
 
 
-async def _one_path(path, blob, size, size_mib, reps, warmup):
-    import js
-    from app.storage.jsio import blob_chunks
-    helpers = js.benchHelpers
-    if path.startswith("py-"):
-        store = _python_store(path)
+class _Path:
+    """One path's three operations on the benchmark Blob, and what it measured."""
 
-        async def do_store():
-            await store.write(KEY, blob_chunks(blob), size)
+    def __init__(self, path, blob):
+        import js
+        self.path, self.error = path, None
+        self.samples = {d: [] for d in DIRECTIONS}
+        if path.startswith("py-"):
+            store = _python_store(path)
+            self.store = lambda: store.save_blob(KEY, blob)
+            read = lambda: store.read(KEY)           # noqa: E731
+            self.clear = lambda: store.delete(KEY)
+        else:
+            guide = getattr(js.guideStores, path.split("-")[1])
+            self.store = lambda: guide.store(blob)
+            read = guide.restore
+            self.clear = guide.clear
 
-        async def do_restore():
-            return await helpers.consume(await store.read(KEY))
+        async def restore():
+            return await js.benchHelpers.consume(await read())
+        self.restore = restore
 
-        async def clear():
-            await store.delete(KEY)
-    else:
-        guide = getattr(js.guideStores, path.split("-")[1])
-
-        async def do_store():
-            await guide.store(blob)
-
-        async def do_restore():
-            return await helpers.consume(await guide.restore())
-
-        async def clear():
-            await guide.clear()
-
-    samples = {d: [] for d in DIRECTIONS}
-    error = None
-    try:
-        await clear()
-        for run in range(warmup + reps):
-            tag = f"bench:{path}:%s:{size_mib}MiB:{run + 1 - warmup if run >= warmup else 'warmup'}"
-            ms_store, _ = await _timed(tag % "store", do_store)
-            ms_restore, got = await _timed(tag % "restore", do_restore)
+    async def round(self, tag, size, keep):
+        try:
+            ms_store, _ = await _timed(tag % "store", self.store)
+            ms_restore, got = await _timed(tag % "restore", self.restore)
             if int(got) != size:
                 raise RuntimeError(f"restored {int(got)} bytes of {size}")
-            await clear()
-            if run >= warmup:
-                samples["store"].append(ms_store)
-                samples["restore"].append(ms_restore)
-    except Exception as exc:   # a failed path is reported, never fatal to the run
-        error = f"{getattr(exc, 'name', type(exc).__name__)}: {getattr(exc, 'message', exc)}"
-        try:
-            await clear()
-        except Exception:
-            pass
-    entry = {"path": path, "size_mib": size_mib, "error": error, "samples_ms": samples,
-             **{d: summarize(samples[d], size) for d in DIRECTIONS}}
-    entry["flags"] = flags(entry)
-    return entry
+            await self.clear()
+            if keep:
+                self.samples["store"].append(ms_store)
+                self.samples["restore"].append(ms_restore)
+        except Exception as exc:   # a failed path is reported, never fatal to the run
+            self.error = _describe(exc)
+            await _quietly(self.clear)
+
+    def entry(self, size, size_mib):
+        entry = {"path": self.path, "size_mib": size_mib, "error": self.error,
+                 "samples_ms": self.samples,
+                 **{d: summarize(self.samples[d], size) for d in DIRECTIONS}}
+        entry["flags"] = flags(entry)
+        return entry
 
 
-async def run(sizes_mib=DEFAULT_SIZES_MIB, reps=5, warmup=1, paths=PATHS, progress=None):
-    """Run the benchmark -> a JSON-able dict; `progress(done, total, text)` after each path."""
+def _describe(exc):
+    return f"{getattr(exc, 'name', type(exc).__name__)}: {getattr(exc, 'message', exc)}"
+
+
+async def _quietly(step):
+    try:
+        await step()
+    except Exception:
+        pass
+
+
+def _label(run, warmup):
+    return run + 1 - warmup if run >= warmup else "warmup"
+
+
+async def _sizes(sizes_mib, reps, warmup, paths, progress):
     import js
-    results, total = [], len(sizes_mib) * len(paths)
+    results = []
     for size_mib in sizes_mib:
         size = int(size_mib * (1 << 20))
         blob = js.benchHelpers.randomBlob(size)
-        for path in paths:
-            if progress:
-                progress(len(results), total, f"{path}, {size_mib} MiB")
-            results.append(await _one_path(path, blob, size, size_mib, reps, warmup))
-        del blob
+        runs = [_Path(path, blob) for path in paths]
+        for r in runs:
+            await _quietly(r.clear)
+        by_path = {r.path: r for r in runs}
+        for run in range(warmup + reps):
+            for r in (by_path[p] for p in round_order(paths, run)):
+                if r.error is None:
+                    progress(f"{r.path}, {size_mib} MiB, run {_label(run, warmup)}")
+                    await r.round(f"bench:{r.path}:%s:{size_mib}MiB:{_label(run, warmup)}",
+                                  size, run >= warmup)
+        results += [r.entry(size, size_mib) for r in runs]
+        del blob, runs
+    return results
+
+
+class _InMemory:
+    """The baseline "store" for engine ready: the model Blob already in memory."""
+    kind, label = "memory", "memory"
+
+    def __init__(self, blob):
+        self.blob = blob
+
+    async def read(self, _key):
+        return self.blob
+
+
+async def engine_ready(reps, warmup, paths=ENGINE_PATHS, progress=lambda text: None):
+    """Restore to engine ready: the embedded GGUF saved once in each store (under a bench key,
+    never the user's copy), then timed from nothing to wllama having loaded it from there."""
+    import js
+    from app.engines import hardware
+    from app.download.catalog import load_catalog, store_key
+    from app.engines.wllama import WllamaEngine
+    model = (await load_catalog()).default_model().as_dict()
+    gguf = model["files"][0]
+    bench_model = {**model, "id": "bench-engine"}
+    key, size = store_key(bench_model["id"], gguf["name"]), int(gguf["size"])
+    response = await js.fetch(gguf["url"])
+    if not response.ok:
+        raise RuntimeError(f"the embedded model is missing (HTTP {response.status})")
+    blob = await response.blob()
+    engine = WllamaEngine(hw=await hardware.probe())
+    stores, errors = {}, {}
+    for path in paths:
+        store = _InMemory(blob) if path == "memory" else _python_store(path)
+        try:
+            if path != "memory":
+                await store.save_blob(key, blob, {"sha256": gguf.get("sha256")})
+            stores[path] = store
+        except Exception as exc:
+            errors[path] = _describe(exc)
+    samples = {path: [] for path in paths}
+    info = None
+    for run in range(warmup + reps):
+        for path, store in list(stores.items()):
+            progress(f"engine ready from {path}, run {_label(run, warmup)}")
+            try:
+                ms, _ = await _timed(f"bench:engine:{path}:ready:{_label(run, warmup)}",
+                                     lambda: engine.load(bench_model, store))
+                info = engine.info()
+                await engine.unload()
+                if run >= warmup:
+                    samples[path].append(ms)
+            except Exception as exc:
+                errors[path] = _describe(exc)
+                stores.pop(path)
+                await _quietly(engine.unload)
+    for path in paths:
+        if path != "memory":
+            await _quietly(lambda: _python_store(path).delete(key))
+    results = []
+    for path in paths:
+        entry = {"path": path, "error": errors.get(path), "samples_ms": samples[path],
+                 "ready": summarize(samples[path], size)}
+        entry["flags"] = flags(entry)
+        results.append(entry)
+    return {"model": model["id"], "engine": engine.name, "size": size,
+            "backend": info and info.backend, "threads": info and info.threads,
+            "results": results}
+
+
+async def run(sizes_mib=DEFAULT_SIZES_MIB, reps=5, warmup=1, paths=PATHS,
+              engine=ENGINE_PATHS, progress=None):
+    """Run the benchmark -> a JSON-able dict; `progress(done, total, text)` as it goes.
+    `engine`: the paths to time restore-to-engine-ready for (empty: skip that part)."""
+    import js
+    total = len(sizes_mib) * (warmup + reps) * len(paths) + (warmup + reps) * len(engine)
+    done = 0
+
+    def step(text):
+        nonlocal done
+        if progress:
+            progress(done, total, text)
+        done += 1
+
+    results = await _sizes(sizes_mib, reps, warmup, paths, step)
+    report = {"sizes_mib": list(sizes_mib), "reps": reps, "warmup": warmup, "results": results,
+              "ratios": ratios(results, max(sizes_mib)), "ratio_size_mib": max(sizes_mib),
+              "fastest": fastest(results), "user_agent": str(js.navigator.userAgent)}
+    if engine:
+        try:
+            report["engine"] = await engine_ready(reps, warmup, engine, step)
+        except Exception as exc:
+            report["engine"] = {"error": _describe(exc), "results": []}
     if progress:
         progress(total, total, "done")
-    largest = max(sizes_mib)
-    return {"sizes_mib": list(sizes_mib), "reps": reps, "warmup": warmup, "results": results,
-            "ratios": ratios(results, largest), "ratio_size_mib": largest,
-            "fastest": fastest(results), "user_agent": str(js.navigator.userAgent)}
+    return report

@@ -42,18 +42,56 @@ def test_ratios_and_fastest_leave_flagged_results_out():
     assert bench.fastest([entry("py-opfs-main", 1, [1.0], [1.0])]) == "opfs"
 
 
+def test_ratios_pair_the_rounds_when_both_paths_have_them():
+    py, plain = entry("py-idb", 64, [100.0, 400.0, 100.0], [100.0] * 3), \
+        entry("js-idb", 64, [100.0, 100.0, 300.0], [100.0] * 3)
+    py["samples_ms"] = {"store": [100.0, 400.0, 100.0], "restore": [100.0] * 3}
+    plain["samples_ms"] = {"store": [100.0, 100.0, 300.0], "restore": [100.0] * 3}
+    # per round js/py: 1.0, 0.25, 3.0 -> median 1.0 (the ratio of medians would also be 1.0,
+    # but a load spike in one round no longer moves both medians apart)
+    assert bench.ratios([py, plain], 64) == {"idb": {"store": 1.0, "restore": 1.0}}
+
+
+def test_rounds_put_each_python_path_next_to_its_js_twin_alternating():
+    assert bench.round_order(bench.PATHS, 0) == [
+        "py-cache", "js-cache", "py-opfs", "js-opfs", "py-opfs-main", "py-idb", "js-idb"]
+    assert bench.round_order(bench.PATHS, 1) == [
+        "js-cache", "py-cache", "js-opfs", "py-opfs", "py-opfs-main", "js-idb", "py-idb"]
+
+
+def test_cli_table_has_engine_ready_rows():
+    from tools.bench.storage import engine_paths, to_result
+    ready = {"path": "py-opfs", "error": None, "samples_ms": [900.0, 1100.0],
+             "ready": bench.summarize([900.0, 1100.0], 98_362_432)}
+    ready["flags"] = bench.flags(ready)
+    report = {"results": [entry("py-opfs", 1, [1.0], [1.0])], "ratios": {}, "ratio_size_mib": 1,
+              "fastest": "opfs", "engine": {"model": "m", "engine": "wllama", "size": 98_362_432,
+                                            "backend": "wasm", "threads": 2, "results": [ready]}}
+    report["results"][0]["samples_ms"] = {"store": [1.0], "restore": [1.0]}
+    result = to_result(report, "156")
+    row = result.rows[-1]
+    assert row[0] == "ready:py-opfs" and row[6] == 1000.0 and row[-1] == "ok"
+    assert result.samples["ready:py-opfs"] == [900.0, 1100.0]
+    assert engine_paths("none") == [] and engine_paths("memory, py-idb") == ["memory", "py-idb"]
+
+
 @pytest.mark.browser
 def test_page_runs_renders_chart_and_sets_the_fastest_store(page, server):
     page.goto(server + "/bench.html")
     assert wait_for_boot(page) == "ready"
     report = run_py(page, """
 from app.ui import bench_page
-r = await bench_page.page.start([1], 1, 0)
-{"fastest": r["fastest"], "paths": [x["path"] for x in r["results"]]}
+r = await bench_page.page.start([1], 1, 0, engine=["py-opfs"])
+{"fastest": r["fastest"], "paths": [x["path"] for x in r["results"]],
+ "engine": [[x["path"], x["error"], x["ready"]["n"]] for x in r["engine"]["results"]]}
 """)
     assert report["paths"] == list(bench.PATHS)
+    # Restore to engine ready, once, from one store (the embedded model in wllama).
+    assert report["engine"] == [["py-opfs", None, 1]]
+    engine_rows = page.get_by_role("table", name="Restore to engine ready").get_by_role("row")
+    assert engine_rows.count() == 2
     assert page.get_by_role("img", name="Throughput chart, 1 MiB").locator("rect").count() >= 2 * 7
-    assert page.get_by_role("table").get_by_role("row").count() == 1 + 7
+    assert page.locator("#bench-table").get_by_role("row").count() == 1 + 7
     assert page.get_by_role("link", name="Export JSON").get_attribute("href").startswith("blob:")
     page.get_by_role("button", name="Use the fastest store").click()
     page.get_by_text("New models will be saved in").wait_for()
@@ -67,7 +105,7 @@ def test_cli_writes_json_with_every_path_and_a_chart(site_dir, tmp_path):
     result = subprocess.run(
         [sys.executable, "build.py", "bench", "storage", "--runs", "1", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "BENCH_STORAGE_SIZES": "1"})
+        env={**os.environ, "BENCH_STORAGE_SIZES": "1", "BENCH_STORAGE_ENGINE": "none"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "== bench storage ==" in result.stdout
     data = json.loads(out.read_text())

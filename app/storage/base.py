@@ -5,6 +5,10 @@ Contract (every implementation keeps all of it):
 - Bytes stay in JS. Writes take JS `Uint8Array`s or `Blob`s (Python `bytes` are accepted
   for small data and tests); reads hand back a JS `Blob`/`File` or a `ReadableStream`, never a Python
   copy of a model.
+- Two ways in: `begin()`/`write()` for bytes that arrive over time (downloads: resumable, in
+  any order), `save_blob()` for a whole file the caller already holds as a Blob (imports from
+  disk, copies between stores, a fetched `Response.blob()`): one go, each store's fastest way.
+  Readers read whatever layout either one left.
 - An entry is *complete* only after `Partial.commit()`; `list()`, `exists()`, `read()` see
   complete entries only. Partial data is never listed as a model, and it survives reloads
   so a download can resume (`begin()` on an existing partial reopens it).
@@ -23,6 +27,14 @@ def _length(chunk):
         return len(chunk)
     length = getattr(chunk, "byteLength", None)      # Uint8Array
     return int(length if length is not None else chunk.size)   # Blob
+
+
+BLOB_SLICE = 64 << 20   # save_blob()'s default piece size (a Blob slice costs no memory)
+
+
+async def _slices(blob, size, step=BLOB_SLICE):
+    for start in range(0, size, step):
+        yield blob.slice(start, min(start + step, size))
 
 
 class StoreError(Exception):
@@ -120,6 +132,13 @@ class Store(ABC):
             await partial.abort()
             raise
         return EntryInfo(key, size, True, dict(meta or {}))
+
+    async def save_blob(self, key, blob, meta=None):
+        """Store a whole file held as a JS Blob/File -> EntryInfo. Complete when it returns;
+        on failure nothing complete-looking is left. This default goes through `write()` in
+        Blob slices (each slice a piece, no copy); stores override it with a one-go write."""
+        size = int(blob.size)
+        return await self.write(key, _slices(blob, size), size, meta)
 
     @abstractmethod
     async def read(self, key):

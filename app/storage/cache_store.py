@@ -10,15 +10,25 @@ written, the partial's manifest (size, meta, done ranges) under `/model-store/pa
 and commit puts the index `/model-store/model/<name>` (which pieces, in what order) in one
 `put`: the entry appears complete at once and no byte is copied. Each write generation has
 its own id, so a re-download never mixes with the entry it replaces.
+
+`save_blob` (a whole file already in a Blob) is one `put` of a Response over the Blob under
+`/model-store/model/<name>`, as the Chrome guide does: the headers (`X-Model-Layout: whole`,
+key, size, meta) say what it is, and a restore is one `match` and `blob()`. Where Chromium
+refuses an entry that big (the in-memory case above), it falls back to pieces for the rest
+of the session. Readers (here and static/js/sw-models.js) take either layout.
 """
 import json
 
-from app.compat import js, to_js_object
+from app.compat import JsException, js, to_js_object
+from app.storage import quota
 from app.storage.base import EntryInfo, NotFound, Store, StoreError
-from app.storage.jsio import blob_of, concat_stream, dumps, file_name, call, loads, translated
+from app.storage.jsio import (
+    blob_of, call, concat_stream, dumps, error_name, file_name, key_of, loads, translate,
+    translated)
 from app.storage.pieces import PiecePartial
 
 CACHE = "model-store"
+WHOLE, PIECES = "whole", "pieces"      # X-Model-Layout of a complete entry
 
 
 def _url(area, key, rest=""):
@@ -35,6 +45,22 @@ def _response(body, headers):
 
 async def _cache():
     return await js.caches.open(CACHE)
+
+
+def _model_headers(key, size, meta, layout):
+    return {"X-Model-Key": file_name(key), "X-Model-Size": str(size),
+            "X-Model-Meta": dumps(meta), "X-Model-Layout": layout}
+
+
+async def _model(cache, key):
+    """(index, Response of the whole file or None) of a complete entry; (None, None) when
+    there is none (or it is damaged). Only the headers of a whole file are read."""
+    response = await cache.match(_url("model", key))
+    if response is None:
+        return None, None
+    if response.headers.get("X-Model-Layout") == WHOLE:
+        return _from_headers(response.headers), response
+    return _valid(loads(await response.text()), "segments"), None
 
 
 def _piece_source(key, gen, offset, length, start, end):
@@ -80,15 +106,15 @@ class CachePartial(PiecePartial):
         index = {"key": self.key, "size": self.size, "meta": meta, "gen": self.gen,
                  "segments": [[o, n, a, b] for (o, n), a, b in segments]}
         await call(cache, "put", _url("model", self.key), _response(json.dumps(index), {
-            "Content-Type": "application/json", "X-Model-Key": file_name(self.key),
-            "X-Model-Size": str(self.size), "X-Model-Meta": dumps(meta)}))
+            "Content-Type": "application/json",
+            **_model_headers(self.key, self.size, meta, PIECES)}))
         # The entry is complete now; what follows is cleanup.
         await cache.delete(_url("partial", self.key))
         used = {o for (o, _n), _a, _b in segments}
         for offset, _n, _ref in await self._pieces():
             if offset not in used:
                 await cache.delete(_piece_url(self.key, self.gen, offset))
-        if old and old["gen"] != self.gen:
+        if old and old["gen"] and old["gen"] != self.gen:
             await self.store._delete_gen(self.key, old["gen"])
 
     async def _discard(self):
@@ -100,13 +126,44 @@ class CachePartial(PiecePartial):
 class CacheStore(Store):
     kind = "cache"
     label = "Cache API"
+    refused_size = None     # smallest single entry Chromium refused this session (in-memory)
+
+    async def save_blob(self, key, blob, meta=None):
+        size = int(blob.size)
+        if CacheStore.refused_size is not None and size >= CacheStore.refused_size:
+            return await super().save_blob(key, blob, meta)
+        meta = dict(meta or {})
+        async with translated(key, self.label):
+            cache = await _cache()
+            # What the entry replaces is looked up first: the cache runs its operations in
+            # the order they were issued, and these are answered while the bytes go in.
+            replaced = cache.match(_url("model", key)), cache.match(_url("partial", key))
+            try:
+                await call(cache, "put", _url("model", key), _response(
+                    blob, _model_headers(key, size, meta, WHOLE)))
+            except JsException as exc:
+                if error_name(exc) != "UnknownError":
+                    raise translate(exc, key, self.label) from None
+                CacheStore.refused_size = min(size, CacheStore.refused_size or size)
+                return await super().save_blob(key, blob, meta)
+            # Complete now; what follows is cleanup of what it replaced.
+            old, pending = await replaced[0], await replaced[1]
+            if old is not None and old.headers.get("X-Model-Layout") != WHOLE:
+                if gen := loads(await old.text()).get("gen"):      # a piece index
+                    await self._delete_gen(key, str(gen))
+            if pending is not None:
+                await cache.delete(_url("partial", key))
+                if gen := loads(await pending.text()).get("gen"):
+                    await self._delete_gen(key, str(gen))
+        await quota.after_save()
+        return EntryInfo(key, size, True, meta)
 
     async def _json(self, url):
         response = await (await _cache()).match(url)
         return loads(await response.text()) if response is not None else None
 
     async def _index(self, key):
-        return _valid(await self._json(_url("model", key)), "segments")
+        return (await _model(await _cache(), key))[0]
 
     async def _delete_gen(self, key, gen):
         await (await _cache()).delete(_url("piece", key, f"/{gen}"),
@@ -128,10 +185,13 @@ class CacheStore(Store):
         out = []
         for request in await cache.keys():
             if f"/model-store/{area}/" in request.url:
-                response = await cache.match(request)
-                if response is not None:
-                    if rec := _valid(loads(await response.text()), field):
-                        out.append(rec)
+                if area == "model":
+                    rec, _ = await _model(cache, key_of(request.url.rsplit("/", 1)[1]))
+                else:
+                    response = await cache.match(request)
+                    rec = response and _valid(loads(await response.text()), field)
+                if rec:
+                    out.append(rec)
         return sorted(out, key=lambda r: r["key"])
 
     async def partials(self):
@@ -143,17 +203,20 @@ class CacheStore(Store):
                 for r in await self._entries("model", "segments")]
 
     async def _require(self, key):
+        """(cache, index, Response of a whole file or None) of a complete entry."""
         async with translated(key, self.label, "read"):
-            index = await self._index(key)
+            cache = await _cache()
+            index, whole = await _model(cache, key)
         if index is None:
             raise NotFound(f"{key} is not stored in {self.label}.")
-        return index
+        return cache, index, whole
 
     async def read(self, key):
         """A Blob of the entry. Chromium keeps Cache API entries read as Blobs counted in the
         usage until those Blobs are gone (after delete too: `settle()`); streams do not."""
-        index = await self._require(key)
-        cache = await _cache()
+        cache, index, whole = await self._require(key)
+        if whole is not None:
+            return await whole.blob()
         parts = []
         async with translated(key, self.label, "read"):
             for offset, length, start, end in index["segments"]:
@@ -166,7 +229,9 @@ class CacheStore(Store):
         return blob_of(parts)
 
     async def stream(self, key):
-        index = await self._require(key)
+        _, index, whole = await self._require(key)
+        if whole is not None:
+            return whole.body
         return concat_stream([_piece_source(key, index["gen"], o, n, a, b)
                               for o, n, a, b in index["segments"]])
 
@@ -190,6 +255,16 @@ class CacheStore(Store):
         marker = f"{js.location.origin}/model-store/settle"
         await call(cache, "put", marker, js.Response.new(""))
         await cache.delete(marker)
+
+
+def _from_headers(headers):
+    """The index of a whole-file entry, from its headers (None when they are damaged)."""
+    try:
+        return {"key": key_of(str(headers.get("X-Model-Key"))),
+                "size": int(headers.get("X-Model-Size")),
+                "meta": loads(headers.get("X-Model-Meta")), "gen": None, "whole": True}
+    except (TypeError, ValueError):
+        return None
 
 
 def _valid(m, field):

@@ -54,6 +54,19 @@ def done(tx):
     return _future_from(tx, ("complete",), ("abort", "error"))
 
 
+def on_result(req, then):
+    """Call `then(result)` when `req` succeeds, from its success event: the transaction is
+    still active there, so `then` may issue more requests in it (chaining a lookup and what
+    depends on it in one transaction, which a Python await in between would have ended)."""
+    def handler(_event):
+        req.onsuccess = None
+        proxy.destroy()
+        then(req.result)
+
+    proxy = create_proxy(handler)
+    req.onsuccess = proxy
+
+
 def request(req):
     """Awaitable result of a lone request (open, deleteDatabase); not for requests inside a
     transaction you still need (await the transaction with `done` instead)."""

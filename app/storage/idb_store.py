@@ -1,14 +1,17 @@
-"""IndexedDB store: a model is a set of Blob chunk records, read back as one composite Blob.
+"""IndexedDB store: a model is a set of Blob chunk records, read back as one Blob.
 
 Object stores: `models` (key -> {gen, size, meta}), `partials` (key -> {gen, size, meta, done})
 and `chunks` ([gen, offset] -> Blob). Every write generation has its own id, so a new download
 of a key never mixes with the complete entry it will replace, and commit is one transaction:
 the entry appears complete all at once, and the chunks it no longer needs go with it.
+A download leaves one chunk per piece. `save_blob` keeps the caller's Blob in the model record
+itself (`blob`), with no chunks: one `put` to save and one `get` to restore, as the Chrome
+guide's idb-keyval `set`/`get` (static/js/sw-models.js reads both layouts too).
 """
 import json
 
 from app.compat import js, to_js
-from app.storage import idb
+from app.storage import idb, quota
 from app.storage.base import EntryInfo, NotFound, Store, StoreError
 from app.storage.jsio import blob_of, dumps, loads, translated
 from app.storage.pieces import PiecePartial
@@ -27,22 +30,27 @@ def _chunk_range(gen):
 
 
 def _record(value):
-    """A stored record as a dict, or None when it is missing or damaged."""
+    """A stored record as a dict, or None when it is missing or damaged. `blob` is the whole
+    file of a model saved by save_blob (None for one made of chunks)."""
     if value is None:
         return None
     try:
-        rec = value.to_py()
-        return {"gen": str(rec["gen"]), "size": int(rec["size"]), "meta": loads(rec.get("meta")),
-                "done": [(int(s), int(e)) for s, e in json.loads(rec.get("done") or "[]")]}
+        blob = getattr(value, "blob", None)
+        return {"gen": str(value.gen), "size": int(value.size), "meta": loads(value.meta),
+                "done": [(int(s), int(e)) for s, e in json.loads(getattr(value, "done", None)
+                                                                 or "[]")],
+                "blob": blob if blob is not None and int(blob.size) == int(value.size) else None}
     except Exception:
         return None
 
 
-def _to_record(gen, size, meta, done=None):
+def _to_record(gen, size, meta, done=None, blob=None):
     rec = js.Object.new()
     rec.gen, rec.size, rec.meta = gen, size, dumps(meta)
     if done is not None:
         rec.done = json.dumps(done)
+    if blob is not None:
+        rec.blob = blob
     return rec
 
 
@@ -136,6 +144,26 @@ class IdbStore(Store):
         return [(str(k), rec) for k, v in zip(keys.result, values.result)
                 if (rec := _record(v)) is not None]
 
+    async def save_blob(self, key, blob, meta=None):
+        """One transaction: the model record holding the Blob, and the removal of what it
+        replaces (the chunks of an older entry or of a partial download of `key`). It commits
+        whole or not at all; a quota error aborts it and surfaces as QuotaExceeded."""
+        size, gen = int(blob.size), str(js.crypto.randomUUID())
+        async with translated(key, self.label):
+            tx = (await _db()).transaction(STORES, "readwrite")
+            chunks = tx.objectStore("chunks")
+
+            def drop_chunks(value):
+                if (rec := _record(value)) is not None:
+                    chunks.delete(_chunk_range(rec["gen"]))
+            for name in ("models", "partials"):     # read before the puts below replace them
+                idb.on_result(tx.objectStore(name).get(key), drop_chunks)
+            tx.objectStore("models").put(_to_record(gen, size, meta, blob=blob), key)
+            tx.objectStore("partials").delete(key)
+            await idb.done(tx)
+        await quota.after_save()
+        return EntryInfo(key, size, True, dict(meta or {}))
+
     async def partials(self):
         return [EntryInfo(k, r["size"], False, r["meta"]) for k, r in await self._all("partials")]
 
@@ -148,17 +176,34 @@ class IdbStore(Store):
         return EntryInfo(key, rec["size"], True, rec["meta"]) if rec else None
 
     async def read(self, key):
+        """One read transaction: the model record, then (chained in it) its chunks if the
+        file is not in the record itself."""
+        found = {}
         async with translated(key, self.label, "read"):
-            rec = (await self._records(key))["models"]
-            if rec is None:
-                raise NotFound(f"{key} is not stored in {self.label}.")
-            try:
-                segments = plan(await _pieces(rec["gen"]), rec["size"])
-            except Gap as gap:
-                raise StoreError(f"{key} is damaged in {self.label} ({gap}); delete it and "
-                                 "download it again.") from None
-            return blob_of(b if a == 0 and e == b.size else b.slice(a, e)
-                           for (_o, b), a, e in segments)
+            tx = (await _db()).transaction(("models", "chunks"))
+            chunks = tx.objectStore("chunks")
+
+            def with_record(value):
+                if (rec := _record(value)) is not None:
+                    found["rec"] = rec
+                    if rec["blob"] is None:
+                        found.update(blobs=chunks.getAll(_chunk_range(rec["gen"])),
+                                     keys=chunks.getAllKeys(_chunk_range(rec["gen"])))
+            idb.on_result(tx.objectStore("models").get(key), with_record)
+            await idb.done(tx)
+        if not found:
+            raise NotFound(f"{key} is not stored in {self.label}.")
+        if found["rec"]["blob"] is not None:
+            return found["rec"]["blob"]
+        pieces = [(int(k[1]), int(b.size), (int(k[1]), b))
+                  for k, b in zip(found["keys"].result, found["blobs"].result)]
+        try:
+            segments = plan(pieces, found["rec"]["size"])
+        except Gap as gap:
+            raise StoreError(f"{key} is damaged in {self.label} ({gap}); delete it and "
+                             "download it again.") from None
+        return blob_of(b if a == 0 and e == b.size else b.slice(a, e)
+                       for (_o, b), a, e in segments)
 
     async def delete(self, key):
         async with translated(key, self.label, "delete"):

@@ -58,8 +58,17 @@ def nbytes(data):
 
 
 def blob_of(parts, type_="application/octet-stream"):
-    """One Blob from JS parts (Uint8Array/Blob); Blobs are referenced, not copied."""
-    return js.Blob.new(to_js(list(parts)), to_js_object({"type": type_}))
+    """One Blob from JS parts (Uint8Array/Blob); Blobs are referenced, not copied, and a lone
+    Blob is returned as it is (a wrapper would only add a layer every read goes through)."""
+    parts = list(parts)
+    if len(parts) == 1 and not in_memory(parts[0]):
+        return parts[0]
+    return js.Blob.new(to_js(parts), to_js_object({"type": type_}))
+
+
+def in_memory(data):
+    """True for bytes and Uint8Arrays, False for a Blob (a reference to bytes kept elsewhere)."""
+    return isinstance(data, (bytes, bytearray, memoryview)) or hasattr(data, "byteLength")
 
 
 def file_name(key):
@@ -164,8 +173,3 @@ def blob_source(blob, start=0, end=None):
         return (b if whole else b.slice(start, end)).stream()
     return source
 
-
-async def blob_chunks(blob, chunk=CHUNK):
-    """A Blob as an async iterable of Blob slices for `Store.write` (no bytes are copied)."""
-    for start in range(0, int(blob.size), chunk):
-        yield blob.slice(start, min(start + chunk, int(blob.size)))

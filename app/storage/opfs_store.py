@@ -260,6 +260,13 @@ class OpfsStore(Store):
         await quota.after_save()
         return EntryInfo(key, size, True, dict(meta or {}))
 
+    async def save_blob(self, key, blob, meta=None):
+        """The Blob as one chunk: the worker reads it in slices as it writes (bounded memory),
+        createWritable takes it whole."""
+        async def whole():
+            yield blob
+        return await self.write(key, whole(), int(blob.size), meta)
+
     async def _write_in_worker(self, key, chunks, size, meta):
         """A sequential, one-go write: no manifest (it could not be resumed anyway); an
         interrupted one leaves only a .data file that no listing shows and the next write

@@ -4,7 +4,7 @@ import asyncio
 import json
 
 from app.compat import create_proxy, js, to_js
-from app.ui.dom import by_id, clear, h
+from app.ui.dom import append, by_id, clear, h
 
 SVG = "http://www.w3.org/2000/svg"
 COLORS = {"store": "#1f6f5c", "restore": "#d08c2f"}
@@ -78,6 +78,33 @@ def table(report):
              h("thead", head), h("tbody", body), id="bench-table")
 
 
+def engine_table(engine):
+    """Restore to engine ready, per store, next to the same load from a Blob in memory."""
+    rows = engine.get("results") or []
+    base = next((r["ready"]["median"] for r in rows
+                 if r["path"] == "memory" and not r["flags"]), None)
+    head = h("tr", *[h("th", c, scope="col") for c in (
+        "from", "ready median ms", "min", "max", "vs memory ms", "notes")])
+    body = []
+    for r in rows:
+        t = r["ready"]
+        extra = t["median"] - base if base is not None and t["median"] is not None \
+            and r["path"] != "memory" else None
+        body.append(h("tr", h("th", r["path"], scope="row"), h("td", _fmt(t["median"])),
+                       h("td", _fmt(t["min"])), h("td", _fmt(t["max"])),
+                       h("td", "" if extra is None else f"{extra:+,.0f}"),
+                       h("td", "; ".join(r["flags"])),
+                       class_="flagged" if r["flags"] else None))
+    setup = f"{engine.get('model')} in {engine.get('engine')}"
+    if engine.get("backend"):
+        setup += f", {engine['backend']}, {engine.get('threads')} threads"
+    caption = f"Restore to engine ready ({setup})"
+    if engine.get("error"):
+        caption += f": failed: {engine['error']}"
+    return h("table", h("caption", caption), h("thead", head), h("tbody", body),
+             id="bench-engine-table")
+
+
 class BenchPage:
     def __init__(self, root):
         self.root = root
@@ -85,6 +112,7 @@ class BenchPage:
         self.sizes = {s: h("input", type="checkbox", value=str(s), checked=s != 1024,
                            id=f"size-{s}") for s in SIZES}
         self.reps = h("input", type="number", min="1", max="20", value="5", id="reps")
+        self.engine = h("input", type="checkbox", checked=True, id="engine-ready")
         self.start_button = h("button", "Start benchmark", type="button")
         self.progress = h("progress", max="1", value="0", aria_label="Benchmark progress")
         self.status = h("p", "Ready.", role="status")
@@ -108,6 +136,8 @@ class BenchPage:
                   h("label", self.sizes[s], f" {s} MiB" if s < 1024 else " 1 GiB")
                   for s in SIZES]),
               h("p", h("label", "Runs per measurement ", self.reps, for_="reps")),
+              h("p", h("label", self.engine, " Also time restore to engine ready (the "
+                                             "embedded SmolLM2 model loaded in wllama)")),
               h("p", self.start_button, " ", self.use_fastest, " ", self.export),
               self.progress, self.status, self.results, class_="bench-main"))
         js.document.documentElement.dataset.appState = "ready"
@@ -121,14 +151,18 @@ class BenchPage:
         self.progress.max, self.progress.value = total, done
         self.status.textContent = f"Running {text} ({done}/{total})…" if done < total else "Done."
 
-    async def start(self, sizes=None, reps=None, warmup=1):
+    async def start(self, sizes=None, reps=None, warmup=1, engine=None):
+        """engine: the paths to time restore-to-engine-ready for (None: the checkbox says)."""
         from app import bench
         sizes = sizes or [s for s, box in self.sizes.items() if box.checked]
         reps = reps or max(1, int(self.reps.value or 5))
+        if engine is None:
+            engine = bench.ENGINE_PATHS if self.engine.checked else ()
         self.start_button.disabled = True
         self.root.dataset.benchState = "running"
         try:
-            self.report = await bench.run(sizes, reps, warmup, progress=self._progress)
+            self.report = await bench.run(sizes, reps, warmup, engine=tuple(engine),
+                                          progress=self._progress)
             self.show(self.report)
         except Exception as exc:
             self.status.textContent = f"The benchmark failed: {exc}"
@@ -142,11 +176,13 @@ class BenchPage:
         ratio_items = [h("li", f"{kind}: store {r.get('store', 0):.2f}x, restore "
                                f"{r.get('restore', 0):.2f}x of plain JS")
                        for kind, r in report["ratios"].items()]
-        clear(self.results).append(
-            table(report),
+        engine = report.get("engine")
+        append(
+            clear(self.results), table(report),
             h("h2", f"Throughput at {report['ratio_size_mib']} MiB"), chart(report),
             h("h2", "Python vs plain JavaScript"), h("ul", ratio_items or [h("li", "n/a")]),
-            h("p", f"Fastest store here: {report['fastest'] or 'none'}", id="bench-fastest"))
+            h("p", f"Fastest store here: {report['fastest'] or 'none'}", id="bench-fastest"),
+            [h("h2", "Restore to engine ready"), engine_table(engine)] if engine else None)
         blob = js.Blob.new(to_js([json.dumps(report, indent=2)]))
         self.export.href = js.URL.createObjectURL(blob)
         self.export.hidden = False

@@ -4,21 +4,24 @@
 // app/bench.py times these next to the Python stores.
 const FILE = "model.bin";
 
+// Like idb-keyval: the database is opened once and its connection kept.
+let opened = null;
 function idb() {
-  return new Promise((resolve, reject) => {
+  opened ??= new Promise((resolve, reject) => {
     const req = indexedDB.open("guide-keyval", 1);
     req.onupgradeneeded = () => req.result.createObjectStore("keyval");
     req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
+    req.onerror = () => { opened = null; reject(req.error); };
   });
+  return opened;
 }
 
 function tx(mode, fn) {
   return idb().then((db) => new Promise((resolve, reject) => {
     const t = db.transaction("keyval", mode);
     const req = fn(t.objectStore("keyval"));
-    t.oncomplete = () => { db.close(); resolve(req.result); };
-    t.onabort = t.onerror = () => { db.close(); reject(t.error); };
+    t.oncomplete = () => resolve(req.result);
+    t.onabort = t.onerror = () => reject(t.error);
   }));
 }
 
@@ -34,7 +37,7 @@ export const guideStores = {
       if (!response) throw new Error(`File ${FILE} not found in sw-cache.`);
       return response.blob();
     },
-    async clear() { await caches.delete("models"); },
+    async clear() { await (await caches.open("models")).delete(FILE); },
   },
   opfs: {
     async store(blob) {

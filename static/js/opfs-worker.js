@@ -29,6 +29,24 @@ function open(path) {
   return handles.get(key);
 }
 
+// The parts as Uint8Arrays. A Blob (passed by reference) is read in slices of BLOB_STEP, the
+// next one read while the current one is written: memory stays at two slices, and the disk
+// read overlaps the (synchronous) write.
+const BLOB_STEP = 8 << 20;
+async function* chunksOf(parts) {
+  for (const part of parts) {
+    if (!(part instanceof Blob)) { yield part; continue; }
+    const read = (start) => start < part.size
+      ? part.slice(start, start + BLOB_STEP).arrayBuffer() : null;
+    let next = read(0);
+    for (let start = 0; next; start += BLOB_STEP) {
+      const bytes = new Uint8Array(await next);
+      next = read(start + BLOB_STEP);
+      yield bytes;
+    }
+  }
+}
+
 const ops = {
   probe() {
     return typeof FileSystemFileHandle?.prototype?.createSyncAccessHandle === "function";
@@ -36,10 +54,9 @@ const ops = {
   async write({ path, at, parts }) {
     const handle = await open(path);
     let pos = at;
-    for (let part of parts) {
-      if (part instanceof Blob) part = new Uint8Array(await part.arrayBuffer()); // by reference until here
-      writeAll(handle, part, pos);
-      pos += part.byteLength;
+    for await (const bytes of chunksOf(parts)) {
+      writeAll(handle, bytes, pos);
+      pos += bytes.byteLength;
     }
     return pos - at;
   },

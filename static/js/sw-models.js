@@ -21,13 +21,18 @@ async function catalogKey(url, scope) {
 }
 
 const modelStoreLookups = {
-  // An index {size, gen, segments: [[offset, length, start, end]...]} under /model/<name>,
-  // pieces under /piece/<name>/<gen>?at=<offset> (Chromium caps one entry below 256 MiB).
+  // Under /model/<name>: the whole file (header X-Model-Layout: whole, saved from a Blob in
+  // one put), or an index {size, gen, segments: [[offset, length, start, end]...]} with
+  // pieces under /piece/<name>/<gen>?at=<offset> (Chromium caps one entry below 256 MiB in
+  // incognito; downloads write pieces).
   async cache(key) {
     const cache = await caches.open("model-store");
     const base = `${self.location.origin}/model-store`;
     const indexResponse = await cache.match(`${base}/model/${storeName(key)}`);
     if (!indexResponse) return null;
+    if (indexResponse.headers.get("X-Model-Layout") === "whole") {
+      return completeResponse(await indexResponse.blob(), Number(indexResponse.headers.get("X-Model-Size")));
+    }
     const index = await indexResponse.json();
     const parts = [];
     for (const [offset, length, start, end] of index.segments) {
@@ -68,6 +73,7 @@ const modelStoreLookups = {
       const done = (req) => new Promise((resolve, reject) => { req.onsuccess = () => resolve(req.result); req.onerror = () => reject(req.error); });
       const record = await done(tx.objectStore("models").get(key));
       if (!record) return null;
+      if (record.blob instanceof Blob) return completeResponse(record.blob, Number(record.size));   // saved whole
       const range = IDBKeyRange.bound([record.gen, 0], [record.gen, Infinity]);
       const chunks = await done(tx.objectStore("chunks").getAll(range));   // ordered by offset
       return completeResponse(new Blob(chunks), Number(record.size));

@@ -38,6 +38,12 @@
         sha256: () => combine(digests),
       };
     },
+    // A random Blob of `size` bytes (what save_blob gets: a whole file already in a Blob).
+    blob(size) {
+      const parts = [];
+      for (let done = 0; done < size; done += BLOCK) parts.push(randomBlock(Math.min(BLOCK, size - done)));
+      return new Blob(parts);
+    },
     async hashBlob(blob) {
       const digests = [];
       for (let i = 0; i < blob.size; i += BLOCK) {

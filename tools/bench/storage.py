@@ -18,11 +18,17 @@ from tools.browser import launch_persistent
 from tools.devserver import serve_in_thread
 
 SIZES_MIB = [int(s) for s in os.environ.get("BENCH_STORAGE_SIZES", "16,64,256").split(",")]
+# Restore to engine ready: which paths (memory, py-cache, py-opfs, py-idb), or "none".
+ENGINE = os.environ.get("BENCH_STORAGE_ENGINE", "memory,py-cache,py-opfs,py-idb")
 TARGET_RATIO = 0.95
 READY = "html[data-app-state=ready], html[data-app-state=error]"
 
 
-def measure(base_url, sizes, runs, chart_path=None, timeout_ms=3_600_000):
+def engine_paths(spec=ENGINE):
+    return [] if spec.strip() in ("", "none") else [p.strip() for p in spec.split(",")]
+
+
+def measure(base_url, sizes, runs, chart_path=None, engine=(), timeout_ms=3_600_000):
     """Run bench.html once -> (report dict, browser version)."""
     with tempfile.TemporaryDirectory(prefix="bench-storage-") as profile, sync_playwright() as p:
         context = launch_persistent(p, profile, service_workers="block")
@@ -33,9 +39,10 @@ def measure(base_url, sizes, runs, chart_path=None, timeout_ms=3_600_000):
             if page.evaluate("document.documentElement.dataset.appState") != "ready":
                 raise RuntimeError(f"bench.html failed to boot: {page.inner_text('body')[:300]}")
             page.set_default_timeout(timeout_ms)
-            page.evaluate("([sizes, runs]) => appPython("
+            page.evaluate("([sizes, runs, engine]) => appPython("
                           "`from app.ui import bench_page\\nawait bench_page.page.start(${"
-                          "JSON.stringify(sizes)}, ${runs})\\nNone`)", [sizes, runs])
+                          "JSON.stringify(sizes)}, ${runs}, engine=${JSON.stringify(engine)})"
+                          "\\nNone`)", [sizes, runs, list(engine)])
             report = json.loads(page.evaluate("window.benchReport"))
             if chart_path:
                 Path(chart_path).parent.mkdir(parents=True, exist_ok=True)
@@ -53,6 +60,12 @@ def to_result(report, version, chart_path=None):
                      t["median"], t["min"], t["max"], t["mb_s"], "; ".join(r["flags"]) or "ok"])
         for d in ("store", "restore"):
             samples[f"{r['path']}:{d}:{r['size_mib']}MiB"] = r["samples_ms"][d]
+    engine = report.get("engine") or {}
+    for r in engine.get("results") or []:
+        t = r["ready"]
+        rows.append([f"ready:{r['path']}", round(engine["size"] / (1 << 20), 1), "-", "-", "-",
+                     "-", t["median"], t["min"], t["max"], "-", "; ".join(r["flags"]) or "ok"])
+        samples[f"ready:{r['path']}"] = r["samples_ms"]
     size = report["ratio_size_mib"]
     targets = []
     for kind in ("cache", "opfs", "idb"):
@@ -63,6 +76,12 @@ def to_result(report, version, chart_path=None):
                                   value, "x",
                                   f">= {TARGET_RATIO}", value is not None and value >= TARGET_RATIO))
     notes = [f"fastest store on this machine: {report['fastest']}"]
+    if engine:
+        notes.append(f"ready:* rows: restore to engine ready, {engine.get('model')} in "
+                     f"{engine.get('engine')} ({engine.get('backend')}, {engine.get('threads')} "
+                     "threads), from that store or from a Blob in memory; restore ms = ready ms")
+    if engine.get("error"):
+        notes.append(f"engine ready failed: {engine['error']}")
     notes += [f"{r['path']} {r['size_mib']} MiB: {f}" for r in report["results"] for f in r["flags"]]
     if chart_path:
         notes.append(f"chart: {chart_path}")
@@ -80,7 +99,7 @@ def run(runs=5, json_path=None):
         site.SITE.parent / "bench-results" / "storage-chart.png"
     server, base = serve_in_thread(site.SITE)
     try:
-        report, version = measure(base, SIZES_MIB, runs, chart)
+        report, version = measure(base, SIZES_MIB, runs, chart, engine_paths())
     finally:
         server.shutdown()
     return to_result(report, version, chart)
