@@ -29,8 +29,9 @@ time.tzname = tuple("UTC%s%02d%02d" % ("+" if z.tm_gmtoff > 0 else "-", abs(z.tm
 del _zone, _jan, _jul, _std, _dst
 `;
 
-// Started when PyScript imports this module, so it overlaps PyScript's own setup.
-const snapshot = SNAPSHOT ? fetchSnapshot(new URL(`../${SNAPSHOT}`, import.meta.url)) : null;
+// Started when boot.js imports this module, so it overlaps the worker's registration and
+// PyScript's own setup. Dropped once used: Pyodide copies it into its memory (30 MiB).
+let snapshot = SNAPSHOT ? fetchSnapshot(new URL(`../${SNAPSHOT}`, import.meta.url)) : null;
 
 // Pyodide sizes its memory from the snapshot before it checks the header, and a wasm that
 // fails to instantiate leaves it waiting forever: so anything that is not a snapshot is
@@ -52,11 +53,18 @@ async function fetchSnapshot(url) {
 export async function loadPyodide(options = {}) {
   const settings = { ...options, indexURL: INDEX_URL };
   const memory = await snapshot;
+  snapshot = null;
   if (memory) {
     try {
       const pyodide = await loadPlain({ ...settings, _loadSnapshot: memory });
+      if (pyodide._api?.config) pyodide._api.config._loadSnapshot = null;   // copied: let it go
       const lang = (navigator.languages?.[0] || "C").replace("-", "_") + ".UTF-8";
-      pyodide.runPython(FIXUP, { globals: pyodide.toPy({ LANG: lang }) });
+      const globals = pyodide.toPy({ LANG: lang });
+      try {
+        pyodide.runPython(FIXUP, { globals });
+      } finally {
+        globals.destroy();
+      }
       performance.mark("pyodide-snapshot-restored");
       return pyodide;
     } catch (err) {
