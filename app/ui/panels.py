@@ -58,12 +58,21 @@ async def mount_model_features():
     js.performance.mark("features-ready")
 
 
-def after_paint():
-    """A future that resolves once the current DOM has been painted."""
+def after_paint(at_most_ms=250):
+    """A future that resolves once the current DOM has been painted, or after `at_most_ms`
+    when nothing paints (a background tab runs no animation frames)."""
     import asyncio
-    loop = asyncio.get_event_loop()
-    painted = loop.create_future()
-    _after_paint(lambda: painted.done() or painted.set_result(None))
+
+    from pyodide.ffi import create_once_callable
+
+    from app.compat import js
+    painted = asyncio.get_event_loop().create_future()
+
+    def done(*_):
+        if not painted.done():
+            painted.set_result(None)
+    _after_paint(done)
+    js.setTimeout(create_once_callable(done), at_most_ms)
     return painted
 
 
