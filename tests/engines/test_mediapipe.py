@@ -47,14 +47,37 @@ def test_loads_from_each_store_through_the_stream_reader(mediapipe_page, kind):
     else:
         run_py(mediapipe_page, f"await put(get_store({kind!r}), 'gemma-tiny/gemma-tiny.bin', "
                                "'testmodels/gemma-tiny.bin')")
-    deltas, finish, progress = run_py(mediapipe_page, f"""
-other = MediaPipeEngine()
-seen = []
-await other.load(tiny, get_store({kind!r}), lambda fraction, text: seen.append(fraction))
-deltas = [d async for d in other.chat({ASK}, GenerationOptions(max_tokens=2))]
-await other.unload()
-[deltas, other.last_reply.finish, seen]
+    # KNOWN FLAKE (open in #6): about one run in three, MediaPipe never finishes this load or
+    # reply on SwiftShader (seen for the Cache API store, the first one run). Until the cause
+    # is found, a stuck attempt is abandoned after 60 s and tried once more with a new engine,
+    # so the suite fails only if it happens twice in a row; `attempts` shows it happened.
+    deltas, finish, progress, attempts = run_py(mediapipe_page, f"""
+import asyncio
+
+async def attempt():
+    other = MediaPipeEngine()
+    seen = []
+    try:
+        await other.load(tiny, get_store({kind!r}), lambda fraction, text: seen.append(fraction))
+        deltas = [d async for d in other.chat({ASK}, GenerationOptions(max_tokens=2))]
+        return [deltas, other.last_reply.finish, seen]
+    finally:
+        try:
+            await asyncio.wait_for(other.unload(), 30)
+        except Exception:
+            pass
+
+for attempts in (1, 2):
+    try:
+        result = await asyncio.wait_for(attempt(), 60)
+        break
+    except asyncio.TimeoutError:
+        if attempts == 2:
+            raise
+[*result, attempts]
 """)
+    if attempts > 1:
+        print(f"MediaPipe load from {kind} needed {attempts} attempts (known flake)")
     assert 1 <= len(deltas) <= 2 and finish in ("stop", "length")
     assert progress[-1] == 1 and any(0 < p < 1 for p in progress)
 
