@@ -14,3 +14,27 @@ def rss_bytes(pids):
         except OSError:
             pass
     return total
+
+
+class PeakSampler:
+    """The peak of `read()` (bytes), sampled every `every` seconds on a thread between
+    `with` entry and exit; `.peak` holds it."""
+
+    def __init__(self, read, every):
+        import threading
+        self.read, self.every, self.peak = read, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.read())
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()

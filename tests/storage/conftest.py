@@ -1,12 +1,10 @@
 """Fixtures for the storage tests: one booted app page shared by the package, persistent profiles
 for reload/relaunch tests, CDP helpers (quota, permissions) and browser memory sampling."""
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tools.procmem import rss_bytes
+from tools.procmem import PeakSampler, rss_bytes
 
 from tests.conftest import RequestGuard, run_py, wait_for_boot
 
@@ -94,7 +92,7 @@ def origin(server):
     return server.rstrip("/")
 
 
-class MemorySampler:
+class MemorySampler(PeakSampler):
     """Peak resident memory of the browser, renderer and storage processes (the page's JS and
     Python, Blob and storage backends), sampled from /proc in a thread; process ids from CDP
     SystemInfo.getProcessInfo."""
@@ -103,25 +101,14 @@ class MemorySampler:
         self.session = browser.new_browser_cdp_session()
         self.pids = [p["id"] for p in self.session.send("SystemInfo.getProcessInfo")["processInfo"]
                      if p["type"] in types]
+        super().__init__(self.rss, every=0.05)
         self.peak = self.baseline = self.rss()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def rss(self):
         return rss_bytes(self.pids)
 
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.rss())
-            time.sleep(0.05)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
     def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+        super().__exit__(*exc)
         self.session.detach()
 
     @property

@@ -20,7 +20,6 @@ import hashlib
 import os
 import statistics
 import tempfile
-import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -28,7 +27,7 @@ from playwright.sync_api import sync_playwright
 from tools import faultserver, site
 from tools.bench.report import Result, Target, environment, summary
 from tools.browser import launch_persistent
-from tools.procmem import rss_bytes
+from tools.procmem import PeakSampler, rss_bytes
 
 MiB = 1 << 20
 THROUGHPUT_SIZE = 256 * MiB
@@ -171,26 +170,11 @@ def renderer_pids():
     return out
 
 
-class PeakRss:
-    """Samples renderer RSS every 20 ms on a thread; `.peak` after `stop()`."""
+class PeakRss(PeakSampler):
+    """Samples renderer RSS every 20 ms on a thread; `.peak` after the `with` block."""
 
     def __init__(self):
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, rss_bytes(renderer_pids()))
-            self._stop.wait(0.02)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+        super().__init__(lambda: rss_bytes(renderer_pids()), every=0.02)
 
 
 def idle_rss(page):
