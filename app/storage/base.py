@@ -74,9 +74,9 @@ class Partial(ABC):
     @abstractmethod
     async def write_at(self, offset, data):
         """Write `data` (JS Uint8Array or Blob, or bytes) at byte `offset`. Small contiguous writes
-        may be buffered (up to 8 MiB per run) until the run is full or `mark_done`/`stream`/
-        `commit` flushes it: do not mutate `data` until a `mark_done` covering it has
-        returned; after that the caller may reuse it (the downloader recycles its buffers)."""
+        may be buffered (up to 8 MiB per run) until the run is full or `mark_done`/`note_done`/
+        `stream`/`commit` flushes it: do not mutate `data` until a `mark_done` (or `note_done`)
+        covering it has returned; after that the caller may reuse it (the downloader recycles its buffers)."""
 
     @abstractmethod
     async def done_ranges(self):
@@ -85,6 +85,14 @@ class Partial(ABC):
     @abstractmethod
     async def mark_done(self, start, end):
         """Record [start, end) as written, durably (after the bytes themselves are durable)."""
+
+    async def note_done(self, start, end):
+        """[start, end) is written (the caller may reuse its buffers); the durable record may
+        wait for the next `record()`, so several chunks share one (app/download/recorder.py)."""
+        await self.mark_done(start, end)
+
+    async def record(self):
+        """Record durably every range given to `note_done` so far."""
 
     @abstractmethod
     async def stream(self):
@@ -102,7 +110,7 @@ class Partial(ABC):
     def worker_sink(self):
         """Optional: a sink that fetches and hashes straight into this entry in a worker
         (app.storage.opfs_sync.FileSink), so a download's bytes never reach this thread.
-        The downloader then skips `write_at` and still calls `mark_done`. None: use write_at."""
+        The downloader then skips `write_at` and still calls `note_done`. None: use write_at."""
         return None
 
 

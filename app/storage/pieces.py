@@ -104,22 +104,32 @@ class PiecePartial(Partial):
         return list(self._done)
 
     async def mark_done(self, start, end):
-        """Group commit: ranges marked while a save runs are recorded together by the next
-        one (one flush + one record for several parallel chunks, same ordering guarantee)."""
+        await self.note_done(start, end)
+        await self.record()
+
+    async def note_done(self, start, end):
         await self.flush()
         self._marked.append((start, end))
+
+    async def record(self):
+        """Group commit: ranges noted while a save runs are recorded together by the next
+        one (one flush + one record for several parallel chunks, same ordering guarantee)."""
         async with self._save_lock:
             if not self._marked:
                 return                   # the save that just ran recorded ours too
-            batch, self._marked = self._marked, []
-            for s, e in batch:
-                self._done = ranges.add(self._done, s, e)
+            batch = self._take_marked()
             try:
                 async with translated(self.key, self.store.label):
                     await self._save_done()
             except BaseException:
                 self._marked[:0] = batch    # not recorded: the next save tries again
                 raise
+
+    def _take_marked(self):
+        batch, self._marked = self._marked, []
+        for s, e in batch:
+            self._done = ranges.add(self._done, s, e)
+        return batch
 
     async def _segments(self, whole):
         pieces = await self._pieces()
@@ -138,6 +148,7 @@ class PiecePartial(Partial):
 
     async def commit(self, meta=None):
         await self.flush()
+        self._take_marked()        # no record needed: the entry stops being partial
         if gaps := ranges.missing(self._done, self.size):
             raise StoreError(f"{self.key} is incomplete: bytes {gaps[0][0]}-{gaps[0][1] - 1} "
                              "are not marked done.")
@@ -148,6 +159,7 @@ class PiecePartial(Partial):
 
     async def abort(self):
         self._runs.clear()
+        self._marked.clear()         # a record saved after this would bring the entry back
         pending, self._pending = self._pending, []
         await asyncio.gather(*pending, return_exceptions=True)
         async with translated(self.key, self.store.label, "delete"):

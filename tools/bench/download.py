@@ -1,7 +1,9 @@
 """Download: our parallel ranged downloader against a plain fetch and the guide's fetchInChunks.
 
 Measured in headless Chromium on a fresh on-disk profile (not Playwright's default
-off-the-record context, where OPFS lives in memory and is several times slower), against a
+off-the-record context, where OPFS lives in memory and is several times slower) driven with
+no DevTools client but `Runtime.evaluate` (tools/cdp.py: Playwright's network instrumentation
+keeps its own copy of response bodies in the renderer and slows transfers), against a
 loopback server (the test suite's fault server: the dev server's handler with TCP_NODELAY,
 a per-connection bandwidth cap and a byte counter; unpaced 1 MiB writes while no fault acts):
 - throughput on loopback: ours (6 x 5 MiB ranges, written into OPFS, sha256-verified) next to
@@ -20,13 +22,12 @@ import hashlib
 import os
 import statistics
 import tempfile
+import time
 from pathlib import Path
-
-from playwright.sync_api import sync_playwright
 
 from tools import faultserver, site
 from tools.bench.report import Result, Target, environment, summary
-from tools.browser import launch_persistent
+from tools.cdp import Chromium
 from tools.procmem import PeakSampler, rss_bytes
 
 MiB = 1 << 20
@@ -177,42 +178,46 @@ class PeakRss(PeakSampler):
         super().__init__(lambda: rss_bytes(renderer_pids()), every=0.02)
 
 
-def idle_rss(page):
-    page.wait_for_timeout(1500)
-    return statistics.median(rss_bytes(renderer_pids()) for _ in range(5) if not page.wait_for_timeout(100))
+def idle_rss():
+    time.sleep(1.5)
+    samples = []
+    for _ in range(5):
+        samples.append(rss_bytes(renderer_pids()))
+        time.sleep(0.1)
+    return statistics.median(samples)
 
 
 class Profile:
-    """A browser on a fresh on-disk profile, as users have. Not Playwright's default context:
-    that one is off-the-record, where OPFS lives in the browser process's memory and a sync
+    """A browser on a fresh on-disk profile, as users have, with no DevTools client but our
+    Runtime.evaluate calls (tools/cdp.py: Playwright's network instrumentation would add its
+    own copy of the bodies to the renderer's memory and slow the transfer). Not an
+    off-the-record profile either: there OPFS lives in the browser process's memory and a sync
     access handle writes at ~70-130 MiB/s here (measured) instead of several hundred."""
 
-    def __init__(self, playwright):
+    def __init__(self):
         self.dir = tempfile.TemporaryDirectory(prefix="bench-download-profile-")
-        self.context = launch_persistent(playwright, self.dir.name)
-        self.version = "unknown"
+        self.browser = Chromium(self.dir.name)
+        self.version = self.browser.version
 
     def close(self):
-        self.context.close()
+        self.browser.close()
         self.dir.cleanup()
 
 
-def boot(playwright, base):
-    browser = Profile(playwright)
-    page = browser.context.new_page()
-    page.goto(base + "/")
-    page.wait_for_selector(READY, timeout=120_000, state="attached")
+def boot(base):
+    browser = Profile()
+    page = browser.browser.new_page(base + "/")
+    page.wait_for(f"document.querySelector({READY!r}) !== null", timeout=120)
     if page.evaluate("document.documentElement.dataset.appState") != "ready":
-        raise RuntimeError("the app did not boot: " + page.inner_text("body")[:300])
-    browser.version = page.evaluate("navigator.userAgent.match(/Chrome\\/([\\d.]+)/)?.[1] ?? 'unknown'")
-    page.evaluate("c => appPython(c)", OURS)
+        raise RuntimeError("the app did not boot: " + page.evaluate("document.body.innerText")[:300])
+    page.call("c => appPython(c)", OURS)
     return browser, page
 
 
 def ours(page, model_id, url, size, sha, **kw):
     opts = "".join(f", {k}={v!r}" for k, v in kw.items())
-    result = page.evaluate("c => appPython(c)",
-                           f"await bench_ours({model_id!r}, {url!r}, {size}, {sha!r}{opts})")
+    result = page.call("c => appPython(c)",
+                       f"await bench_ours({model_id!r}, {url!r}, {size}, {sha!r}{opts})")
     if not result["ok"]:
         raise RuntimeError(f"our download failed: {result['error']}")
     return result
@@ -234,66 +239,65 @@ def run(runs=5):
         server, base, state = faultserver.start(site.SITE, folder)
         version = "unknown"
         try:
-            with sync_playwright() as p:
-                browser, page = boot(p, base)
-                version = browser.version
-                try:
-                    for i in range(runs):
-                        url, sha = files[THROUGHPUT_SIZE]
-                        state.reset()
-                        ms, n = page.evaluate(PLAIN_FETCH, url)
-                        assert n == THROUGHPUT_SIZE
-                        samples["loopback plain fetch ms"].append(ms)
-                        r = ours(page, f"tp{i}", url, THROUGHPUT_SIZE, sha)
-                        samples["loopback ours ms"].append(r["ms"])
-                        samples["loopback ours download phase ms"].append(r["download_ms"])
-                        print(f"  run {i + 1}/{runs} loopback: plain {ms:.0f} ms, ours {r['ms']:.0f} ms "
-                              f"(download {r['download_ms']:.0f} ms)", flush=True)
+            browser, page = boot(base)
+            version = browser.version
+            try:
+                for i in range(runs):
+                    url, sha = files[THROUGHPUT_SIZE]
+                    state.reset()
+                    ms, n = page.call(PLAIN_FETCH, url)
+                    assert n == THROUGHPUT_SIZE
+                    samples["loopback plain fetch ms"].append(ms)
+                    r = ours(page, f"tp{i}", url, THROUGHPUT_SIZE, sha)
+                    samples["loopback ours ms"].append(r["ms"])
+                    samples["loopback ours download phase ms"].append(r["download_ms"])
+                    print(f"  run {i + 1}/{runs} loopback: plain {ms:.0f} ms, ours {r['ms']:.0f} ms "
+                          f"(download {r['download_ms']:.0f} ms)", flush=True)
 
-                        url, sha = files[CAP_SIZE]
-                        state.reset(bandwidth=CAP_RATE)
-                        one, _ = page.evaluate(PLAIN_FETCH, url)
-                        samples["capped one stream ms"].append(one)
-                        r = ours(page, f"cap{i}", url, CAP_SIZE, sha)
-                        samples["capped ours 6 parallel ms"].append(r["ms"])
-                        print(f"  run {i + 1}/{runs} capped {CAP_RATE // MiB} MiB/s per connection: "
-                              f"one stream {one:.0f} ms, ours {r['ms']:.0f} ms", flush=True)
+                    url, sha = files[CAP_SIZE]
+                    state.reset(bandwidth=CAP_RATE)
+                    one, _ = page.call(PLAIN_FETCH, url)
+                    samples["capped one stream ms"].append(one)
+                    r = ours(page, f"cap{i}", url, CAP_SIZE, sha)
+                    samples["capped ours 6 parallel ms"].append(r["ms"])
+                    print(f"  run {i + 1}/{runs} capped {CAP_RATE // MiB} MiB/s per connection: "
+                          f"one stream {one:.0f} ms, ours {r['ms']:.0f} ms", flush=True)
 
-                        url, sha = files[RESUME_SIZE]
-                        state.reset(down_after=RESUME_SIZE // 2)
-                        first = page.evaluate("c => appPython(c)", f"await bench_ours('res{i}', {url!r}, "
-                                              f"{RESUME_SIZE}, {sha!r}, keep=True, retries=2)")
-                        sent = state.stats.bytes_sent
-                        state.reset()
-                        r = ours(page, f"res{i}", url, RESUME_SIZE, sha)
-                        again = (sent + state.stats.bytes_sent - RESUME_SIZE) / MiB
-                        samples["resume bytes sent again MiB"].append(again)
-                        print(f"  run {i + 1}/{runs} interrupted at 50% ({first['error'][:40]}...), "
-                              f"resumed: {again:.1f} MiB sent again", flush=True)
-                finally:
-                    browser.close()
+                    url, sha = files[RESUME_SIZE]
+                    state.reset(down_after=RESUME_SIZE // 2)
+                    first = page.call("c => appPython(c)", f"await bench_ours('res{i}', {url!r}, "
+                                      f"{RESUME_SIZE}, {sha!r}, keep=True, retries=2)")
+                    sent = state.stats.bytes_sent
+                    state.reset()
+                    r = ours(page, f"res{i}", url, RESUME_SIZE, sha)
+                    again = (sent + state.stats.bytes_sent - RESUME_SIZE) / MiB
+                    samples["resume bytes sent again MiB"].append(again)
+                    print(f"  run {i + 1}/{runs} interrupted at 50% ({first['error'][:40]}...), "
+                          f"resumed: {again:.1f} MiB sent again", flush=True)
+            finally:
+                browser.close()
 
-                for i in range(mem_runs):
-                    for size in MEMORY_SIZES:
-                        url, sha = files[size]
-                        label = f"{size // MiB}MiB" if size < 1024 * MiB else "1GiB"
-                        for who in ("ours", "guide"):
-                            browser, page = boot(p, base)     # a fresh renderer per measurement
-                            try:
-                                state.reset()
-                                idle = idle_rss(page)
-                                with PeakRss() as peak:
-                                    if who == "ours":
-                                        ours(page, f"mem{i}", url, size, sha)
-                                    else:
-                                        page.evaluate(GUIDE_JS, url)
-                                above = (peak.peak - idle) / MiB
-                                samples[f"rss {who} {label} above idle MiB"].append(above)
-                                samples["rss idle MiB"].append(idle / MiB)
-                                print(f"  run {i + 1}/{mem_runs} {who} {label}: idle {idle / MiB:.0f} MiB, "
-                                      f"peak +{above:.0f} MiB", flush=True)
-                            finally:
-                                browser.close()
+            for i in range(mem_runs):
+                for size in MEMORY_SIZES:
+                    url, sha = files[size]
+                    label = f"{size // MiB}MiB" if size < 1024 * MiB else "1GiB"
+                    for who in ("ours", "guide"):
+                        browser, page = boot(base)     # a fresh renderer per measurement
+                        try:
+                            state.reset()
+                            idle = idle_rss()
+                            with PeakRss() as peak:
+                                if who == "ours":
+                                    ours(page, f"mem{i}", url, size, sha)
+                                else:
+                                    page.call(GUIDE_JS, url)
+                            above = (peak.peak - idle) / MiB
+                            samples[f"rss {who} {label} above idle MiB"].append(above)
+                            samples["rss idle MiB"].append(idle / MiB)
+                            print(f"  run {i + 1}/{mem_runs} {who} {label}: idle {idle / MiB:.0f} MiB, "
+                                  f"peak +{above:.0f} MiB", flush=True)
+                        finally:
+                            browser.close()
         finally:
             server.shutdown()
             server.server_close()
@@ -352,5 +356,6 @@ def report(samples, version):
         notes=[f"loopback file {THROUGHPUT_SIZE // MiB} MiB; capped file {CAP_SIZE // MiB} MiB; "
                f"resume file {RESUME_SIZE // MiB} MiB; store: OPFS",
                "ours includes writing into the store and the sha256 pass; plain fetch drops the bytes",
-               "guide = fetchInChunks (whole Blob in memory) then written to OPFS"],
+               "guide = fetchInChunks (whole Blob in memory) then written to OPFS",
+               "browser driven without DevTools network instrumentation (tools/cdp.py)"],
     )
