@@ -11,7 +11,8 @@ size, and a chunk far ahead of the hashing front waits for a buffer instead of p
 """
 import asyncio
 
-from app.compat import create_proxy, js, to_js_object
+from app.compat import js, to_js_object
+from app.workers import Worker
 
 WORKER_URL = "js/sha256-worker.js"
 READER_URL = "js/body-reader.js"
@@ -63,10 +64,7 @@ class ChunkHasher:
         self._returned = asyncio.Event()
         self._digest = None
         self.error = None
-        url = js.URL.new(WORKER_URL, js.document.baseURI).href
-        self.worker = js.Worker.new(url)
-        self._proxies = [create_proxy(self._on_message), create_proxy(self._on_error)]
-        self.worker.onmessage, self.worker.onerror = self._proxies
+        self.worker = Worker(WORKER_URL, self._on_message, self._on_error)
 
     def _on_message(self, event):
         data = event.data
@@ -107,16 +105,14 @@ class ChunkHasher:
     def hash(self, at, buf, length):
         message = to_js_object({"op": "chunk", "at": at, "length": length})
         message.buf = buf
-        self.worker.postMessage(message, to_js_list([buf.buffer]))
+        self.worker.post(message, [buf.buffer])
 
     def _request(self, message, transfer=None):
         self._digest = asyncio.get_event_loop().create_future()
         if self.error:
             self._digest.set_exception(self.error)
-        elif transfer is not None:
-            self.worker.postMessage(message, transfer)
         else:
-            self.worker.postMessage(message)
+            self.worker.post(message, transfer)
         return self._digest
 
     async def digest(self):
@@ -126,19 +122,7 @@ class ChunkHasher:
         """Hash a whole JS ReadableStream in the worker (transferred, not read through Python)."""
         message = to_js_object({"op": "stream"})
         message.stream = stream
-        return await self._request(message, to_js_list([stream]))
+        return await self._request(message, [stream])
 
     def close(self):
-        if self.worker is not None:
-            self.worker.terminate()
-            self.worker = None
-        for p in self._proxies:
-            p.destroy()
-        self._proxies = []
-
-
-def to_js_list(items):
-    arr = js.Array.new()
-    for item in items:
-        arr.push(item)
-    return arr
+        self.worker.terminate()

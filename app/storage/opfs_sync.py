@@ -1,7 +1,8 @@
 """Client of static/js/opfs-worker.js: OPFS writes through sync access handles in a worker."""
 import asyncio
 
-from app.compat import create_proxy, js, to_js_object
+from app.compat import js, to_js_object
+from app.workers import Worker
 from app.storage.base import StoreError
 
 WORKER_URL = "js/opfs-worker.js"
@@ -21,14 +22,10 @@ class SyncWorker:
         self._calls = {}
         self._progress = {}         # call id -> callback for {id, progress: n} messages
         self._next_id = 0
-        self._proxies = []
 
     async def start(self):
         """Start the worker; True when it can use createSyncAccessHandle."""
-        url = js.URL.new(WORKER_URL, js.document.baseURI).href
-        self.worker = js.Worker.new(url)
-        self._proxies = [create_proxy(self._on_message), create_proxy(self._on_error)]
-        self.worker.onmessage, self.worker.onerror = self._proxies
+        self.worker = Worker(WORKER_URL, self._on_message, self._on_error)
         try:
             return bool(await asyncio.wait_for(self.call("probe"), 30))
         except (asyncio.TimeoutError, WorkerError, StoreError):
@@ -39,9 +36,6 @@ class SyncWorker:
         if self.worker is not None:
             self.worker.terminate()
             self.worker = None
-        for p in self._proxies:
-            p.destroy()
-        self._proxies = []
         self._fail_all(StoreError("the OPFS worker stopped"))
 
     def call(self, op, on_progress=None, **args):
@@ -53,7 +47,7 @@ class SyncWorker:
             fut.add_done_callback(lambda _f, i=self._next_id: self._progress.pop(i, None))
         message = js.Object.new()
         message.id, message.op, message.args = self._next_id, op, to_js_object(args)
-        self.worker.postMessage(message)
+        self.worker.post(message)
         return fut
 
     def _on_message(self, event):
