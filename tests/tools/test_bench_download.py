@@ -5,7 +5,8 @@ from tools.bench import download
 def test_report_turns_samples_into_the_issue_targets():
     samples = {
         "loopback plain fetch ms": [1000, 1100, 900], "loopback ours ms": [1050, 1000, 1100],
-        "loopback ours download phase ms": [800], "capped one stream ms": [15000],
+        "loopback ours download phase ms": [800], "sha256 alone ms": [900],
+        "capped one stream ms": [15000],
         "capped ours 6 parallel ms": [2800], "rss idle MiB": [400],
         "rss ours 256MiB above idle MiB": [90], "rss ours 1GiB above idle MiB": [100],
         "rss guide 256MiB above idle MiB": [300], "rss guide 1GiB above idle MiB": [1100],
