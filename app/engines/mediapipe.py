@@ -73,7 +73,7 @@ class MediaPipeEngine(RuntimeEngine):
         module = await import_module(TASKS_GENAI_DIR + "genai_bundle.mjs")
         fileset = await module.FilesetResolver.forGenAiTasks(site_url(TASKS_GENAI_DIR + "wasm"))
         total = int(file.get("size") or 0)
-        counted, counter = _counting(stream, total, report)
+        counted, counter = _feeding(stream, total, report)
         sampling = Sampling.of(self.sampling)
         options = to_js_object(creation_options(model, sampling))
         options.baseOptions = to_js_object({})
@@ -152,16 +152,42 @@ def _first_line(exc):
     return str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
 
 
-def _counting(stream, total, report):
-    """The stream, passed through a TransformStream that reports bytes read as progress."""
+_feeder = None
+
+
+def _feeding(stream, total, report):
+    """The stream MediaPipe reads -> (stream, progress proxy to destroy after the load).
+
+    Progress is reported as bytes pass. The newest chunk is held back until the next one or
+    the end arrives, so the last bytes come together with the end of the stream, as in
+    MediaPipe's own Uint8Array path. Why: MediaPipe 0.10.29 tees the reader to sniff the
+    format, both branches pulling through one promise chain (`Ai` in genai_bundle.mjs). When
+    sniffing has read a small file ahead to its last chunk and the end comes a task later
+    (our Cache API stream always, a Blob stream sometimes), the sniffing branch, cancelled by
+    then, still calls close() on its controller; that TypeError stays in the chain, the
+    loading branch's next read rejects inside the wasm's reader callback, and
+    createFromOptions never settles."""
+    global _feeder
+    if _feeder is None:
+        _feeder = js.Function.new("count", """
+            let held = null;
+            const pass = (controller) => {
+              if (held !== null) {
+                count(held.byteLength);
+                controller.enqueue(held);
+                held = null;
+              }
+            };
+            return {
+              transform(chunk, controller) { pass(controller); held = chunk; },
+              flush(controller) { pass(controller); },
+            };""")
     seen = [0]
 
-    def transform(chunk, controller):
-        seen[0] += int(chunk.byteLength)
+    def count(n):
+        seen[0] += int(n)
         if total:
             report(min(0.99, seen[0] / total), "Loading the model")
-        controller.enqueue(chunk)
 
-    proxy = create_proxy(transform)
-    transformer = js.TransformStream.new(to_js_object({"transform": proxy}))
-    return stream.pipeThrough(transformer), proxy
+    proxy = create_proxy(count)
+    return stream.pipeThrough(js.TransformStream.new(_feeder(proxy))), proxy
