@@ -24,9 +24,9 @@ from types import SimpleNamespace
 from app.compat import JsException, create_proxy, js, to_js_object
 from app.download import plan
 from app.download.hashing import ChunkHasher, FileHasher, HashError, body_reader
-from app.download.recorder import Recorder
 from app.download.progress import (CANCELLED, CHECKING, DONE, DOWNLOADING, FAILED, VERIFYING,
                                    Tracker)
+from app.download.recorder import Recorder
 from app.storage.base import StoreError
 from app.storage.jsio import translate as store_error
 
