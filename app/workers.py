@@ -13,10 +13,6 @@ class Worker:
         self._proxies = [create_proxy(on_message), create_proxy(on_error)]
         self._worker.onmessage, self._worker.onerror = self._proxies
 
-    @property
-    def running(self):
-        return self._worker is not None
-
     def post(self, message, transfer=None):
         """postMessage; `transfer`: a Python list of JS objects moved to the worker, not copied."""
         if transfer is None:

@@ -148,6 +148,3 @@ class Page:
             if time.monotonic() > end:
                 raise CdpError(f"timed out waiting for {expression}")
             time.sleep(every)
-
-    def sleep(self, seconds):
-        time.sleep(seconds)

@@ -223,11 +223,8 @@ def idle_rss():
 
 
 class Profile:
-    """A browser on a fresh on-disk profile, as users have, with no DevTools client but our
-    Runtime.evaluate calls (tools/cdp.py: Playwright's network instrumentation would add its
-    own copy of the bodies to the renderer's memory and slow the transfer). Not an
-    off-the-record profile either: there OPFS lives in the browser process's memory and a sync
-    access handle writes at ~70-130 MiB/s here (measured) instead of several hundred."""
+    """Chromium on a fresh on-disk profile of its own, driven through tools/cdp.py (why both:
+    see the module docstring)."""
 
     def __init__(self):
         self.dir = tempfile.TemporaryDirectory(prefix="bench-download-profile-")
