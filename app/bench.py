@@ -2,19 +2,24 @@
 
 For every size, one random Blob is made in JS; each path stores it and restores it several
 times (after warm-up runs), every step timed with performance.mark/measure so it also shows
-in DevTools' Performance panel as `bench:<path>:<store|restore>:<size>MiB:<run>`.
+in DevTools' Performance panel as `bench:<path>:<store|restore>:<size>MiB:<run>[.<read>]`.
 - store: from the Blob to a complete entry (Python: `Store.save_blob`);
-- restore: from nothing to a Blob read to its last byte (what an engine loading a model does);
+- restore: from nothing to a Blob read to its last byte (what an engine loading a model does),
+  `RESTORES` times per store, their mean the round's sample;
 - ready: from nothing to the embedded SmolLM2 model loaded in wllama from that store
   (`bench:engine:<path>:ready:<run>`), next to the same load from a Blob in memory.
 The runs are interleaved (round 1 of every path, then round 2, ...), so a change in the
-machine's load hits every path alike and the ratios compare like with like.
+machine's load hits every path alike and the ratios compare like with like. Every timed step
+starts from a settled browser (`_settle`): the previous step's garbage collected and its
+background work done, so it is not billed to whichever step comes next.
 Paths are the Python stores (`py-cache`, `py-opfs` = worker with sync access handles,
 `py-opfs-main` = createWritable on the main thread, `py-idb`) and the same operations in plain
 JS as the Chrome guide writes them (`js-cache`, `js-opfs`, `js-idb`, static/bench/guide-stores.js),
 so the report shows Python's overhead as a ratio. Failed paths and impossible speeds are
 flagged and left out of the ratios and the "fastest" pick.
 """
+import asyncio
+import gc
 import statistics
 
 DEFAULT_SIZES_MIB = (16, 64, 256)
@@ -23,6 +28,8 @@ DIRECTIONS = ("store", "restore")
 ENGINE_PATHS = ("memory", "py-cache", "py-opfs", "py-idb")
 MAX_PLAUSIBLE_MB_S = 20_000     # above memory bandwidth: a measurement that did no real work
 KEY = "bench/model.bin"
+SETTLE_S = 0.3      # quiet time before each timed step (see _settle)
+RESTORES = 3        # restores per store and round (see _Path.round)
 
 
 # -- pure statistics (CPython-testable) --------------------------------------------------
@@ -48,9 +55,8 @@ def flags(entry):
 
 
 def ratios(results, size_mib):
-    """Python throughput / plain-JS throughput per store and direction at one size: the median
-    of the per-round ratios when both paths have the same rounds (each round ran the two back
-    to back, so a change in load between rounds cancels out), else the ratio of the medians."""
+    """Python throughput / plain-JS throughput per store and direction at one size (see
+    `paired_ratio`) when both paths have the same rounds, else the ratio of the medians."""
     by = {(r["path"], r["size_mib"]): r for r in results if not r["flags"]}
     out = {}
     for kind in ("cache", "opfs", "idb"):
@@ -58,25 +64,40 @@ def ratios(results, size_mib):
         if py and plain:
             out[kind] = {}
             for d in DIRECTIONS:
-                pairs = list(zip((plain.get("samples_ms") or {}).get(d) or [],
-                                 (py.get("samples_ms") or {}).get(d) or []))
-                if pairs and len(pairs) == py[d]["n"] == plain[d]["n"]:
-                    out[kind][d] = statistics.median(js_ms / py_ms for js_ms, py_ms in pairs)
+                js_ms = (plain.get("samples_ms") or {}).get(d) or []
+                py_ms = (py.get("samples_ms") or {}).get(d) or []
+                if js_ms and len(js_ms) == len(py_ms) == py[d]["n"] == plain[d]["n"]:
+                    out[kind][d] = paired_ratio(js_ms, py_ms)
                 elif py[d]["mb_s"] and plain[d]["mb_s"]:
                     out[kind][d] = py[d]["mb_s"] / plain[d]["mb_s"]
     return out
 
 
+def paired_ratio(js_ms, py_ms):
+    """JS time / Python time: the median over every two consecutive rounds of their summed times.
+    Two consecutive rounds ran the pair in opposite orders (`round_order`), so each window has
+    one of each path going first. Whatever the steps before leave behind lands on whichever
+    path goes first: on this VM, memory freed by one step is handed back to the hypervisor
+    within ~2 s and the next step that needs as much faults it back in, which made single
+    rounds' ratios bimodal (0.3 or 3) and their median flip between runs. Summed over a
+    window, both sides carry that cost once."""
+    if len(js_ms) < 2:
+        return js_ms[0] / py_ms[0]
+    return statistics.median((js_ms[i] + js_ms[i + 1]) / (py_ms[i] + py_ms[i + 1])
+                             for i in range(len(js_ms) - 1))
+
+
 def round_order(paths, run):
-    """The paths of one round: each Python path right next to its plain-JS twin, the one
-    going first alternating from round to round."""
-    out = []
+    """The groups of one round: each Python path right next to its plain-JS twin, the one
+    going first alternating from round to round (a path without a twin is a group alone)."""
+    out, seen = [], set()
     for path in paths:
-        if path in out:
+        if path in seen:
             continue
         twin = ("js-" if path.startswith("py-") else "py-") + path[3:]
-        pair = [path, twin] if twin in paths else [path]
-        out += pair if run % 2 == 0 else pair[::-1]
+        group = [path, twin] if twin in paths else [path]
+        seen.update(group)
+        out.append(group if run % 2 == 0 else group[::-1])
     return out
 
 
@@ -92,9 +113,25 @@ def fastest(results):
 
 
 # -- the run (browser) ---------------------------------------------------------------------
+async def _settle():
+    """Let the previous step finish before the next is timed. A restored Blob keeps its store's
+    entry alive in the browser until V8 collects it; collected at a random later moment, the
+    entry's cleanup (files deleted, indexes rewritten) lands in some other step's time: A/A runs
+    of one identical Cache API put showed 3-5x outliers in a quarter of the rounds, gone when
+    each step starts after a collection. `gc()` exists when Chromium runs with
+    --js-flags=--expose-gc (`build.py bench storage` does); the pause lets the browser's
+    background work (IndexedDB's blob files, the cache's index) finish either way."""
+    import js
+    gc.collect()                      # Python's references to JS objects first
+    if hasattr(js, "gc"):
+        js.gc()
+    await asyncio.sleep(SETTLE_S)
+
+
 async def _timed(name, coro_factory):
     """(milliseconds, value) of one step, kept as a performance measure named `name`."""
     import js
+    await _settle()
     js.performance.mark(f"{name}:start")
     value = await coro_factory()
     js.performance.mark(f"{name}:end")
@@ -129,16 +166,22 @@ class _Path:
             return await js.benchHelpers.consume(await read())
         self.restore = restore
 
-    async def round(self, tag, size, keep):
+    async def round(self, tag, size, keep, restores=1):
+        """Store once, restore `restores` times (their mean is the round's restore sample:
+        a restore is cheap next to a store and its noise is the larger), clear."""
         try:
             ms_store, _ = await _timed(tag % "store", self.store)
-            ms_restore, got = await _timed(tag % "restore", self.restore)
-            if int(got) != size:
-                raise RuntimeError(f"restored {int(got)} bytes of {size}")
+            ms_restores = []
+            for i in range(restores):
+                name = tag % "restore" + (f".{i + 1}" if restores > 1 else "")
+                ms, got = await _timed(name, self.restore)
+                if int(got) != size:
+                    raise RuntimeError(f"restored {int(got)} bytes of {size}")
+                ms_restores.append(ms)
             await self.clear()
             if keep:
                 self.samples["store"].append(ms_store)
-                self.samples["restore"].append(ms_restore)
+                self.samples["restore"].append(statistics.fmean(ms_restores))
         except Exception as exc:   # a failed path is reported, never fatal to the run
             self.error = _describe(exc)
             await _quietly(self.clear)
@@ -166,7 +209,7 @@ def _label(run, warmup):
     return run + 1 - warmup if run >= warmup else "warmup"
 
 
-async def _sizes(sizes_mib, reps, warmup, paths, progress):
+async def _sizes(sizes_mib, reps, warmup, paths, progress, restores):
     import js
     results = []
     for size_mib in sizes_mib:
@@ -177,11 +220,16 @@ async def _sizes(sizes_mib, reps, warmup, paths, progress):
             await _quietly(r.clear)
         by_path = {r.path: r for r in runs}
         for run in range(warmup + reps):
-            for r in (by_path[p] for p in round_order(paths, run)):
-                if r.error is None:
-                    progress(f"{r.path}, {size_mib} MiB, run {_label(run, warmup)}")
-                    await r.round(f"bench:{r.path}:%s:{size_mib}MiB:{_label(run, warmup)}",
-                                  size, run >= warmup)
+            for group in round_order(paths, run):
+                # Untimed: what the steps before freed has been handed back to the host by
+                # now (see paired_ratio); this puts a Blob of the same size through the Cache
+                # API and deletes it, so the group's first step gets recycled memory too.
+                await js.benchHelpers.prime(blob)
+                for r in (by_path[p] for p in group):
+                    if r.error is None:
+                        progress(f"{r.path}, {size_mib} MiB, run {_label(run, warmup)}")
+                        await r.round(f"bench:{r.path}:%s:{size_mib}MiB:{_label(run, warmup)}",
+                                      size, run >= warmup, restores)
         results += [r.entry(size, size_mib) for r in runs]
         del blob, runs
     return results
@@ -254,9 +302,10 @@ async def engine_ready(reps, warmup, paths=ENGINE_PATHS, progress=lambda text: N
 
 
 async def run(sizes_mib=DEFAULT_SIZES_MIB, reps=5, warmup=1, paths=PATHS,
-              engine=ENGINE_PATHS, progress=None):
+              engine=ENGINE_PATHS, progress=None, restores=RESTORES):
     """Run the benchmark -> a JSON-able dict; `progress(done, total, text)` as it goes.
-    `engine`: the paths to time restore-to-engine-ready for (empty: skip that part)."""
+    `engine`: the paths to time restore-to-engine-ready for (empty: skip that part);
+    `restores`: restores timed per store in each round."""
     import js
     total = len(sizes_mib) * (warmup + reps) * len(paths) + (warmup + reps) * len(engine)
     done = 0
@@ -267,8 +316,9 @@ async def run(sizes_mib=DEFAULT_SIZES_MIB, reps=5, warmup=1, paths=PATHS,
             progress(done, total, text)
         done += 1
 
-    results = await _sizes(sizes_mib, reps, warmup, paths, step)
-    report = {"sizes_mib": list(sizes_mib), "reps": reps, "warmup": warmup, "results": results,
+    results = await _sizes(sizes_mib, reps, warmup, paths, step, restores)
+    report = {"sizes_mib": list(sizes_mib), "reps": reps, "warmup": warmup,
+              "restores": restores, "results": results,
               "ratios": ratios(results, max(sizes_mib)), "ratio_size_mib": max(sizes_mib),
               "fastest": fastest(results), "user_agent": str(js.navigator.userAgent)}
     if engine:

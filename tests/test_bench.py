@@ -47,16 +47,28 @@ def test_ratios_pair_the_rounds_when_both_paths_have_them():
         entry("js-idb", 64, [100.0, 100.0, 300.0], [100.0] * 3)
     py["samples_ms"] = {"store": [100.0, 400.0, 100.0], "restore": [100.0] * 3}
     plain["samples_ms"] = {"store": [100.0, 100.0, 300.0], "restore": [100.0] * 3}
-    # per round js/py: 1.0, 0.25, 3.0 -> median 1.0 (the ratio of medians would also be 1.0,
-    # but a load spike in one round no longer moves both medians apart)
-    assert bench.ratios([py, plain], 64) == {"idb": {"store": 1.0, "restore": 1.0}}
+    # windows of two rounds, js/py: 200/500 = 0.4, 400/500 = 0.8 -> median 0.6
+    assert bench.ratios([py, plain], 64) == {"idb": {"store": pytest.approx(0.6), "restore": 1.0}}
+
+
+def test_paired_ratio_cancels_a_cost_that_lands_on_whoever_goes_first():
+    # Rounds alternate who goes first; the first step of every round pays 3x. Per round the
+    # ratio would be 3 or 1/3 (its median flips with one round more or less); per window
+    # of two rounds both sides pay once.
+    py = [300.0, 100.0, 300.0, 100.0, 300.0, 100.0]
+    js = [100.0, 300.0, 100.0, 300.0, 100.0, 300.0]
+    assert bench.paired_ratio(js, py) == 1.0
+    assert bench.paired_ratio(js[:5], py[:5]) == 1.0
+    assert bench.paired_ratio([90.0], [100.0]) == 0.9
+    slower = [t * 1.25 for t in py]       # Python 25 % slower in every round
+    assert bench.paired_ratio(js, slower) == pytest.approx(0.8)
 
 
 def test_rounds_put_each_python_path_next_to_its_js_twin_alternating():
     assert bench.round_order(bench.PATHS, 0) == [
-        "py-cache", "js-cache", "py-opfs", "js-opfs", "py-opfs-main", "py-idb", "js-idb"]
+        ["py-cache", "js-cache"], ["py-opfs", "js-opfs"], ["py-opfs-main"], ["py-idb", "js-idb"]]
     assert bench.round_order(bench.PATHS, 1) == [
-        "js-cache", "py-cache", "js-opfs", "py-opfs", "py-opfs-main", "js-idb", "py-idb"]
+        ["js-cache", "py-cache"], ["js-opfs", "py-opfs"], ["py-opfs-main"], ["js-idb", "py-idb"]]
 
 
 def test_cli_table_has_engine_ready_rows():

@@ -23,6 +23,19 @@ def test_report_table_and_json_shape(tmp_path):
                                   "target": "<= 2", "met": True}
 
 
+def test_free_page_reporting_is_read_from_the_balloon_features(tmp_path):
+    def device(name, kind, features):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "device").write_text(kind + "\n")
+        (tmp_path / name / "features").write_text(features + "\n")
+    device("virtio0", "0x0002", "1" * 64)                     # a block device: not the balloon
+    assert report.free_page_reporting(tmp_path) is False
+    device("virtio1", "0x0005", "0110000" + "0" * 57)         # a balloon without reporting
+    assert report.free_page_reporting(tmp_path) is False
+    (tmp_path / "virtio1" / "features").write_text("0110010" + "0" * 57)
+    assert report.free_page_reporting(tmp_path) is True
+
+
 def test_summary_statistics():
     assert report.summary([3, 1, 2]) == {"median": 2, "min": 1, "max": 3, "n": 3}
     assert report.summary([])["median"] is None

@@ -36,6 +36,24 @@ def summary(values):
             "n": len(values)}
 
 
+VIRTIO_DEVICES = Path("/sys/bus/virtio/devices")
+BALLOON, F_REPORTING = "0x0005", 5      # virtio device id, feature bit (virtio spec 5.5.3)
+
+
+def free_page_reporting(devices=VIRTIO_DEVICES):
+    """True in a VM whose balloon device hands freed memory back to the host within seconds:
+    the next large allocation then faults it back in, a cost that lands at random on whichever
+    measurement comes next (see app/bench.py paired_ratio)."""
+    for device in devices.glob("*"):
+        try:
+            if (device / "device").read_text().strip() == BALLOON:
+                features = (device / "features").read_text().strip()
+                return len(features) > F_REPORTING and features[F_REPORTING] == "1"
+        except OSError:
+            continue
+    return False
+
+
 def environment(browser_version):
     return {
         "browser": browser_version,
@@ -43,6 +61,7 @@ def environment(browser_version):
         "machine": platform.machine(),
         "platform": platform.platform(),
         "python": platform.python_version(),
+        "free_page_reporting": free_page_reporting(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -64,7 +83,8 @@ def format_table(result):
     if result.targets:
         out.append("")
         for t in result.targets:
-            out.append(f"target {t.name}: {_fmt(t.value)} {t.unit} (target {t.target}) "
+            value = f"{t.value:.2f}" if t.unit == "x" and t.value is not None else _fmt(t.value)
+            out.append(f"target {t.name}: {value} {t.unit} (target {t.target}) "
                        f"{'MET' if t.met else 'NOT MET'}")
     out += [f"note: {n}" for n in result.notes]
     env = result.environment

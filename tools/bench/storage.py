@@ -31,7 +31,9 @@ def engine_paths(spec=ENGINE):
 def measure(base_url, sizes, runs, chart_path=None, engine=(), timeout_ms=3_600_000):
     """Run bench.html once -> (report dict, browser version)."""
     with tempfile.TemporaryDirectory(prefix="bench-storage-") as profile, sync_playwright() as p:
-        context = launch_persistent(p, profile, service_workers="block")
+        # --expose-gc: app/bench.py collects garbage before every timed step (see _settle).
+        context = launch_persistent(p, profile, service_workers="block",
+                                    extra_args=("--js-flags=--expose-gc",))
         try:
             page = context.pages[0] if context.pages else context.new_page()
             page.goto(base_url + "/bench.html")
@@ -43,7 +45,10 @@ def measure(base_url, sizes, runs, chart_path=None, engine=(), timeout_ms=3_600_
                           "`from app.ui import bench_page\\nawait bench_page.page.start(${"
                           "JSON.stringify(sizes)}, ${runs}, engine=${JSON.stringify(engine)})"
                           "\\nNone`)", [sizes, runs, list(engine)])
-            report = json.loads(page.evaluate("window.benchReport"))
+            report = page.evaluate("window.benchReport")
+            if report is None:
+                raise RuntimeError(page.inner_text("[role=status]") or "the benchmark failed")
+            report = json.loads(report)
             if chart_path:
                 Path(chart_path).parent.mkdir(parents=True, exist_ok=True)
                 page.locator("#bench-chart").screenshot(path=str(chart_path))
@@ -75,7 +80,9 @@ def to_result(report, version, chart_path=None):
             targets.append(Target(f"py-{kind} {d} throughput vs plain JS at {size} MiB",
                                   value, "x",
                                   f">= {TARGET_RATIO}", value is not None and value >= TARGET_RATIO))
-    notes = [f"fastest store on this machine: {report['fastest']}"]
+    notes = [f"fastest store on this machine: {report['fastest']}",
+             f"ratios at {size} MiB: median over windows of two consecutive rounds, which ran "
+             "each pair in opposite orders (app/bench.py paired_ratio)"]
     if engine:
         notes.append(f"ready:* rows: restore to engine ready, {engine.get('model')} in "
                      f"{engine.get('engine')} ({engine.get('backend')}, {engine.get('threads')} "
@@ -87,6 +94,9 @@ def to_result(report, version, chart_path=None):
         notes.append(f"chart: {chart_path}")
     env = environment(version)
     env["user_agent"] = report.get("user_agent")
+    if env["free_page_reporting"]:
+        notes.append("this VM hands freed memory back to its host within seconds (virtio-balloon "
+                     "free page reporting); single rounds swing with it, compare the ratios")
     return Result(
         suite="storage",
         columns=["path", "MiB", "store ms", "min", "max", "MB/s",
