@@ -89,7 +89,7 @@ def main(argv=None):
     bench = sub.add_parser("bench", help="run a headless benchmark suite")
     bench.add_argument("suite")
     bench.add_argument("--json", help="write results (with environment and targets) here")
-    bench.add_argument("--runs", type=int, default=5)
+    bench.add_argument("--runs", type=int, help="repetitions (default: the suite's own)")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -14,14 +14,16 @@ def suites():
     return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "report")
 
 
-def run_suite(name, runs=5, json_path=None):
+def run_suite(name, runs=None, json_path=None):
     if name not in suites():
         print(f"unknown suite {name!r}; available: {', '.join(suites())}")
         return 2
     module = importlib.import_module(f"tools.bench.{name}")
     # Suites that write files besides the JSON (the storage chart) take its path too.
     extra = {"json_path": json_path} if "json_path" in inspect.signature(module.run).parameters else {}
-    result = module.run(runs=runs, **extra)
+    if runs is not None:
+        extra["runs"] = runs
+    result = module.run(**extra)
     print(report.format_table(result))
     if json_path:
         report.write_json(result, json_path)
