@@ -51,6 +51,34 @@ def browser(playwright_instance):
     b.close()
 
 
+@pytest.fixture(scope="session")
+def configured_browser(request, playwright_instance, server):
+    """(Config, Browser) for the configuration of tools.browser.CONFIGS named by indirect
+    parametrization: one browser per configuration and session (the default one is `browser`).
+    What the page sees is checked first; where that depends on the machine (a GPU with
+    shader-f16; a GPU that plain Chromium would use), the tests are skipped saying why."""
+    from tools.browser import CONFIGS, DEFAULT_CONFIG, PROBE_JS, launch
+    config = CONFIGS[request.param]
+    own = config is not DEFAULT_CONFIG
+    b = launch(playwright_instance, config=config) if own else request.getfixturevalue("browser")
+    context = config.new_context(b)
+    page = context.new_page()
+    page.goto(server + "/models/catalog.json")       # any page of the app's (secure) origin
+    seen = page.evaluate(PROBE_JS)
+    context.close()
+    if seen["gpu"] != config.expects:
+        if own:
+            b.close()
+        why = (f"browser configuration {config.name!r} ({config.about}) needs navigator.gpu "
+               f"to give {config.expects!r}; this machine's Chromium gives {seen}")
+        if config.needs_machine:
+            pytest.skip(why)
+        pytest.fail(why)
+    yield config, b
+    if own:
+        b.close()
+
+
 class RequestGuard:
     """Blocks and records every request that would leave the machine."""
 

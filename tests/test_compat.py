@@ -13,3 +13,31 @@ def test_browser_only_helpers_fail_with_a_clear_message():
         compat.to_js({"a": 1})
     with pytest.raises(RuntimeError, match="needs the browser"):
         compat.create_proxy(print)
+
+
+def test_js_null_and_undefined_become_none():
+    # Pyodide hands JS undefined over as None and JS null as `jsnull`, which is not None.
+    assert compat.js_none(None) is None
+    assert compat.js_none(compat.jsnull) is None
+    assert compat.jsnull is not None and not compat.jsnull
+
+
+@pytest.mark.parametrize("value", [0, "", False, [], {}, "adapter"])
+def test_other_values_pass_through_even_when_falsy(value):
+    assert compat.js_none(value) is value
+
+
+class _Obj:
+    def __init__(self, **attrs):
+        self.__dict__.update(attrs)
+
+
+def test_js_get_treats_missing_undefined_and_null_alike():
+    obj = _Obj(gpu=compat.jsnull, cores=0, info="x")
+    assert compat.js_get(obj, "gpu") is None                   # null
+    assert compat.js_get(obj, "missing", "default") == "default"
+    assert compat.js_get(obj, "gpu", "default") == "default"
+    assert compat.js_get(obj, "cores", 1) == 0                 # a real falsy value is kept
+    assert compat.js_get(obj, "info") == "x"
+    assert compat.js_get(None, "anything") is None             # a null/undefined object
+    assert compat.js_get(compat.jsnull, "anything", 3) == 3

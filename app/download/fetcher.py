@@ -21,7 +21,7 @@ the chunks already marked done, so the next run fetches only what is missing.
 import asyncio
 from types import SimpleNamespace
 
-from app.compat import JsException, create_proxy, js, to_js_object
+from app.compat import JsException, create_proxy, js, js_get, to_js_object
 from app.download import plan
 from app.download.hashing import ChunkHasher, FileHasher, HashError, body_reader
 from app.download.progress import (CANCELLED, CHECKING, DONE, DOWNLOADING, FAILED, VERIFYING,
@@ -590,8 +590,7 @@ class WorkerLane:
                                       last, self.got)
         cursor.pos += int(result.n)
         cursor.overflow = bool(result.overflow)
-        error = getattr(result, "error", None)
-        if error is not None:
+        if (error := js_get(result, "error")) is not None:
             if str(error.where) == "store":
                 raise store_error(_NamedError(str(error.name), str(error.message)), key, "OPFS")
             raise session.translate(_NamedError(str(error.name), str(error.message)))

@@ -7,7 +7,7 @@ complete in the store and makes no request at all.
 """
 import asyncio
 
-from app.compat import JsException, create_proxy, js, to_js_object
+from app.compat import JsException, create_proxy, js, js_get, to_js_object
 from app.download.progress import Progress
 
 CHANNEL = "model-downloads"
@@ -39,9 +39,8 @@ class WebLock:
         keep.destroy()
 
         def on_grant(lock):
-            # JS null (lock not available) arrives as None or pyodide's jsnull: a granted
-            # Lock is the only value with a `mode`.
-            got = getattr(lock, "mode", None) is not None
+            # JS null when the lock is not available; a granted Lock has a `mode`.
+            got = js_get(lock, "mode") is not None
             if not granted.done():
                 granted.set_result(got)
             return held if got else None

@@ -34,6 +34,7 @@ class EngineInfo:
     threads: int = 1
     context_size: int = 0
     notes: list = field(default_factory=list)
+    runs_on: str = ""           # what it runs on and why, in words (hardware.runs_on)
 
 
 @dataclass

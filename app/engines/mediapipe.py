@@ -69,7 +69,7 @@ class MediaPipeEngine(RuntimeEngine):
         hw = await hardware.probe()
         if not hw.webgpu:
             await stream.cancel()
-            raise EngineError("MediaPipe needs WebGPU, which this browser does not offer")
+            raise EngineError(f"MediaPipe needs a WebGPU adapter. {hardware.no_gpu_reason(hw)}.")
         module = await import_module(TASKS_GENAI_DIR + "genai_bundle.mjs")
         fileset = await module.FilesetResolver.forGenAiTasks(site_url(TASKS_GENAI_DIR + "wasm"))
         total = int(file.get("size") or 0)
@@ -89,8 +89,8 @@ class MediaPipeEngine(RuntimeEngine):
             engine=self.name, model=model.get("id"), backend="webgpu", threads=1,
             context_size=int(options.maxTokens),
             notes=[f"sampling fixed at load: top-k {sampling.top_k}, temperature "
-                   f"{sampling.temperature}, seed {sampling.seed}"]
-            + ([] if hw.shader_f16 else ["WebGPU adapter without shader-f16: slower f32 paths"]))
+                   f"{sampling.temperature}, seed {sampling.seed}"],
+            runs_on=hardware.runs_on(hw, self.label, "webgpu", 1))
 
     async def load_lora(self, name, source, store=None):
         """A LoRA adapter from a URL (str) or, with `store`, a stored file key."""

@@ -1,6 +1,7 @@
 """Shared plumbing for engines: message normalisation, options, reply bookkeeping."""
 from dataclasses import dataclass
 
+from app.compat import js_get
 from app.engines.base import EngineError, GenerationOptions, Message
 
 ROLES = ("system", "user", "assistant")
@@ -40,10 +41,10 @@ def read_openai_chunk(chunk, stats):
     if not chunk.choices.length:
         return None
     choice = chunk.choices[0]
-    finish = getattr(choice, "finish_reason", None)
+    finish = js_get(choice, "finish_reason")            # null until the last chunk
     if isinstance(finish, str):
         stats.finish = finish
-    text = getattr(choice.delta, "content", None)
+    text = js_get(choice.delta, "content")
     if isinstance(text, str) and text:
         stats.tokens += 1
         return text

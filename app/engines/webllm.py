@@ -5,8 +5,9 @@ exact URLs it requests, in the backend chosen by `cache_backend`). Files we alre
 (downloaded with resume and verification into one of our Stores) are copied into its cache
 under those URLs first, so web-llm requests nothing it would find there.
 """
-from app.compat import JsException, create_proxy, js, to_js_object
+from app.compat import JsException, create_proxy, js, js_none, to_js_object
 from app.download.catalog import store_key
+from app.engines import hardware
 from app.engines.base import EngineError, EngineInfo
 from app.engines.jsmodules import import_module, site_url
 from app.engines.messages import normalize, options_or_default, read_openai_chunk
@@ -60,7 +61,7 @@ async def _load_error(record, exc):
     """A message that says which part failed; the usual one offline is the model library."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
     lib = record.get("model_lib", "")
-    if lib and await (await js.caches.open("webllm/wasm")).match(lib) is None \
+    if lib and js_none(await (await js.caches.open("webllm/wasm")).match(lib)) is None \
             and ("fetch" in message.lower() or "request failed" in message.lower()):
         return (f"web-llm could not load {record['model_id']}: its model library could not be "
                 f"downloaded ({lib}). Connect to the network once, or pick another model. "
@@ -88,6 +89,9 @@ class WebLlmEngine(RuntimeEngine):
     async def _start(self, model, store, report):
         """`store` may be None: web-llm then fetches every file itself."""
         record = await record_for(model)
+        hw = await hardware.probe()
+        if not hw.webgpu:      # web-llm has no CPU path: say why, before starting its worker
+            raise EngineError(f"web-llm needs a WebGPU adapter. {hardware.no_gpu_reason(hw)}.")
         if store is not None and self.cache_backend == "cache":
             await self._prefill_from(store, model, record)
         webllm = await client()
@@ -112,7 +116,8 @@ class WebLlmEngine(RuntimeEngine):
         context = int((record.get("overrides") or {}).get("context_window_size") or 0)
         return EngineInfo(engine=self.name, model=record["model_id"], backend="webgpu",
                           threads=1, context_size=context,
-                          notes=[f"cache backend: {self.cache_backend}"])
+                          notes=[f"cache backend: {self.cache_backend}"],
+                          runs_on=hardware.runs_on(hw, self.label, "webgpu", 1))
 
     async def _prefill_from(self, store, model, record):
         files = {}

@@ -6,7 +6,7 @@ itself: the wasm is the vendored one and compat mode (a CDN build) is switched o
 """
 from dataclasses import dataclass
 
-from app.compat import JsException, js, to_js, to_js_object
+from app.compat import JsException, js, js_get, jsnull, to_js, to_js_object
 from app.engines import hardware
 from app.engines.base import EngineInfo
 from app.engines.jsmodules import WLLAMA_DIR, import_module, site_url
@@ -77,7 +77,7 @@ class WllamaEngine(RuntimeEngine):
             to_js_object({"default": site_url(WLLAMA_DIR + "wllama.wasm")}),
             to_js_object({"suppressNativeLog": True, "logger": module.LoggerWithoutDebug}),
         )
-        wllama.setCompat(_js_null())   # never the CDN compat build
+        wllama.setCompat(jsnull)   # never the CDN compat build (None would be `undefined`)
         report(0.2, f"Loading the model ({chosen.backend}, {chosen.threads} threads)")
         try:
             await wllama.loadModel(to_js(blobs), to_js_object({
@@ -89,10 +89,11 @@ class WllamaEngine(RuntimeEngine):
             await _quietly(wllama.exit())
             raise self.load_failed(model, exc) from exc
         self._wllama = wllama
+        threads = int(wllama.getNumThreads())
         return EngineInfo(
-            engine=self.name, model=model.get("id"), backend=chosen.backend,
-            threads=int(wllama.getNumThreads()),
-            context_size=int(wllama.getLoadedContextInfo().n_ctx), notes=_notes(hw, chosen))
+            engine=self.name, model=model.get("id"), backend=chosen.backend, threads=threads,
+            context_size=int(wllama.getLoadedContextInfo().n_ctx),
+            runs_on=hardware.runs_on(hw, self.label, chosen.backend, threads))
 
     async def chat(self, messages, options=None):
         self._require_loaded()
@@ -115,27 +116,13 @@ class WllamaEngine(RuntimeEngine):
 
 
 def _read_timings(chunk, stats):
-    timings = getattr(chunk, "timings", None)
+    timings = js_get(chunk, "timings")
     if timings is None:
         return
-    stats.tokens = int(getattr(timings, "predicted_n", None) or stats.tokens)
-    stats.prompt_tokens = int(getattr(timings, "prompt_n", None) or 0)
-    stats.prompt_ms = float(getattr(timings, "prompt_ms", None) or 0)
-    stats.decode_tps = float(getattr(timings, "predicted_per_second", None) or 0)
-
-
-def _notes(hw, chosen):
-    notes = []
-    if hw.webgpu and not hw.shader_f16:
-        notes.append("WebGPU adapter without shader-f16: running on the CPU (wasm)")
-    if not hw.isolated:
-        notes.append("page not cross-origin isolated: one thread")
-    return notes
-
-
-def _js_null():
-    from pyodide.ffi import jsnull   # None would become `undefined`; setCompat wants null
-    return jsnull
+    stats.tokens = int(js_get(timings, "predicted_n") or stats.tokens)
+    stats.prompt_tokens = int(js_get(timings, "prompt_n", 0))
+    stats.prompt_ms = float(js_get(timings, "prompt_ms", 0))
+    stats.decode_tps = float(js_get(timings, "predicted_per_second", 0))
 
 
 async def _quietly(awaitable):

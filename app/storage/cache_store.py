@@ -19,7 +19,7 @@ of the session. Readers (here and static/js/sw-models.js) take either layout.
 """
 import json
 
-from app.compat import JsException, js, to_js_object
+from app.compat import JsException, js, js_none, to_js_object
 from app.storage import quota
 from app.storage.base import EntryInfo, NotFound, Store, StoreError
 from app.storage.jsio import (
@@ -52,10 +52,15 @@ def _model_headers(key, size, meta, layout):
             "X-Model-Meta": dumps(meta), "X-Model-Layout": layout}
 
 
+async def _match(cache, request):
+    """The cached Response, or None."""
+    return js_none(await cache.match(request))
+
+
 async def _model(cache, key):
     """(index, Response of the whole file or None) of a complete entry; (None, None) when
     there is none (or it is damaged). Only the headers of a whole file are read."""
-    response = await cache.match(_url("model", key))
+    response = await _match(cache, _url("model", key))
     if response is None:
         return None, None
     if response.headers.get("X-Model-Layout") == WHOLE:
@@ -65,7 +70,7 @@ async def _model(cache, key):
 
 def _piece_source(key, gen, offset, length, start, end):
     async def source():
-        response = await (await _cache()).match(_piece_url(key, gen, offset))
+        response = await _match(await _cache(), _piece_url(key, gen, offset))
         if response is None:
             raise NotFound(f"{key}: a stored piece is missing; delete it and download it again.")
         if start == 0 and end == length:
@@ -147,7 +152,7 @@ class CacheStore(Store):
                 CacheStore.refused_size = min(size, CacheStore.refused_size or size)
                 return await super().save_blob(key, blob, meta)
             # Complete now; what follows is cleanup of what it replaced.
-            old, pending = await replaced[0], await replaced[1]
+            old, pending = js_none(await replaced[0]), js_none(await replaced[1])
             if old is not None and old.headers.get("X-Model-Layout") != WHOLE:
                 if gen := loads(await old.text()).get("gen"):      # a piece index
                     await self._delete_gen(key, str(gen))
@@ -159,7 +164,7 @@ class CacheStore(Store):
         return EntryInfo(key, size, True, meta)
 
     async def _json(self, url):
-        response = await (await _cache()).match(url)
+        response = await _match(await _cache(), url)
         return loads(await response.text()) if response is not None else None
 
     async def _index(self, key):
@@ -188,7 +193,7 @@ class CacheStore(Store):
                 if area == "model":
                     rec, _ = await _model(cache, key_of(request.url.rsplit("/", 1)[1]))
                 else:
-                    response = await cache.match(request)
+                    response = await _match(cache, request)
                     rec = response and _valid(loads(await response.text()), field)
                 if rec:
                     out.append(rec)
@@ -220,7 +225,7 @@ class CacheStore(Store):
         parts = []
         async with translated(key, self.label, "read"):
             for offset, length, start, end in index["segments"]:
-                response = await cache.match(_piece_url(key, index["gen"], offset))
+                response = await _match(cache, _piece_url(key, index["gen"], offset))
                 if response is None:
                     raise StoreError(f"{key} is damaged in {self.label} (a piece is missing); "
                                      "delete it and download it again.")

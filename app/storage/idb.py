@@ -7,7 +7,7 @@ rule here: issue every request of a transaction first, then await the transactio
 """
 import asyncio
 
-from app.compat import create_proxy, js
+from app.compat import create_proxy, js, js_get
 
 _dbs = {}          # name -> open IDBDatabase (one connection per database per page)
 
@@ -19,7 +19,7 @@ class IDBError(Exception):
 
 
 def _error(target):
-    err = getattr(target, "error", None)
+    err = js_get(target, "error")        # null after abort() with no error
     if err is None:
         return IDBError("AbortError", "the transaction was aborted")
     return IDBError(err.name, err.message)

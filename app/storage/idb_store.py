@@ -10,7 +10,7 @@ guide's idb-keyval `set`/`get` (static/js/sw-models.js reads both layouts too).
 """
 import json
 
-from app.compat import js, to_js
+from app.compat import js, js_get, js_none, to_js
 from app.storage import idb, quota
 from app.storage.base import EntryInfo, NotFound, Store, StoreError
 from app.storage.jsio import blob_of, dumps, loads, translated
@@ -32,13 +32,12 @@ def _chunk_range(gen):
 def _record(value):
     """A stored record as a dict, or None when it is missing or damaged. `blob` is the whole
     file of a model saved by save_blob (None for one made of chunks)."""
-    if value is None:
+    if js_none(value) is None:
         return None
     try:
-        blob = getattr(value, "blob", None)
+        blob = js_get(value, "blob")
         return {"gen": str(value.gen), "size": int(value.size), "meta": loads(value.meta),
-                "done": [(int(s), int(e)) for s, e in json.loads(getattr(value, "done", None)
-                                                                 or "[]")],
+                "done": [(int(s), int(e)) for s, e in json.loads(js_get(value, "done", "[]"))],
                 "blob": blob if blob is not None and int(blob.size) == int(value.size) else None}
     except Exception:
         return None

@@ -10,7 +10,7 @@ Values are anything structured clone accepts: plain Python data (dicts, lists, s
 or JS objects such as Blobs and FileSystemFileHandles. Plain data comes back as Python data;
 JS objects inside it come back as JS objects.
 """
-from app.compat import js, to_js_object
+from app.compat import js, js_none, to_js_object
 from app.storage import idb
 
 STORE = "kv"
@@ -46,14 +46,14 @@ class Bucket:
         tx, store = await self._tx()
         req = store.get(key)
         await idb.done(tx)
-        value = req.result
+        value = js_none(req.result)
         return default if value is None else _to_py(value)
 
     async def get_many(self, keys):
         tx, store = await self._tx()
         reqs = [store.get(k) for k in keys]
         await idb.done(tx)
-        return [None if r.result is None else _to_py(r.result) for r in reqs]
+        return [None if js_none(r.result) is None else _to_py(r.result) for r in reqs]
 
     async def set(self, key, value):
         tx, store = await self._tx("readwrite")

@@ -1,7 +1,7 @@
 """Client of static/js/opfs-worker.js: OPFS writes through sync access handles in a worker."""
 import asyncio
 
-from app.compat import js, to_js_object
+from app.compat import js, js_get, to_js_object
 from app.workers import Worker
 from app.storage.base import StoreError
 
@@ -52,7 +52,7 @@ class SyncWorker:
 
     def _on_message(self, event):
         data = event.data
-        if getattr(data, "progress", None) is not None:
+        if js_get(data, "progress") is not None:
             if callback := self._progress.get(int(data.id)):
                 callback(int(data.progress))
             return

@@ -1,6 +1,6 @@
 """Storage quota and persistence: `estimate()`, `persisted()`, and `persist()` requested once
 the first model is saved (the browser may otherwise evict models under storage pressure)."""
-from app.compat import js
+from app.compat import js, js_get
 from app.storage import kv
 
 PERSIST_RESULT = "storage.persist_result"   # kv key: what persist() last answered
@@ -8,8 +8,7 @@ _requested_this_session = False
 
 
 def _storage():
-    nav = getattr(js, "navigator", None)
-    return getattr(nav, "storage", None) if nav is not None else None
+    return js_get(js_get(js, "navigator"), "storage")
 
 
 async def estimate():

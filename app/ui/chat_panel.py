@@ -76,9 +76,10 @@ class ChatPanel:
     def _update_offer(self):
         if self._engine is not None and self._engine.loaded:
             info = self._engine.info()
-            self.status.textContent = (f"Model: {info.model or info.engine} ({info.engine}, "
-                                       f"{info.backend}). Questions about your list are "
-                                       "answered from the list itself.")
+            runs_on = info.runs_on or f"{info.engine}, {info.backend}"   # what, and why
+            self.status.textContent = (f"Model: {info.model or info.engine}. {runs_on}. "
+                                       "Questions about your list are answered from the list "
+                                       "itself.")
             self.load_button.hidden = True
             self.larger_button.hidden = True
         else:

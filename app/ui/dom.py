@@ -3,12 +3,7 @@
 Strings become text nodes (textContent semantics), so user or model text can never inject
 markup. Attribute names use Python spelling: trailing "_" is dropped, "_" becomes "-".
 """
-from app.compat import js
-
-try:
-    from pyodide.ffi import jsnull
-except ImportError:  # CPython
-    jsnull = None
+from app.compat import js, js_none
 
 
 def h(tag, *children, **attrs):
@@ -45,6 +40,6 @@ def clear(el):
 
 
 def missing(el):
-    """True for None and for JS null: Pyodide hands back `jsnull`, not None, when a DOM
-    lookup (getElementById, closest, querySelector, activeElement) finds nothing."""
-    return el is None or el is jsnull
+    """True when a DOM lookup (getElementById, closest, querySelector, activeElement) found
+    nothing: JS null, which Pyodide hands back as `jsnull`, not None."""
+    return js_none(el) is None

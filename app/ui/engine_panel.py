@@ -38,6 +38,8 @@ class EnginePanel:
             rows += [("Backend", BACKEND_LABELS.get(info.backend, info.backend)),
                      ("Threads", str(info.threads)),
                      ("Context", f"{info.context_size} tokens")]
+            if info.runs_on:
+                rows.append(("Runs on", info.runs_on))      # what, and why (hardware.runs_on)
         clear(self.details).append(*[el for term, value in rows
                                      for el in (h("dt", term), h("dd", value))])
         clear(self.notes).append(*[h("li", note) for note in (info.notes if info else [])])

@@ -3,7 +3,7 @@
 The service worker keeps the runtimes once the app is ready and then says so
 (static/js/sw-register.js turns its answer into root[data-offline] and an "app:offline"
 event); until then the first visit needs the network."""
-from app.compat import create_proxy, js
+from app.compat import create_proxy, js, js_get
 from app.ui.dom import by_id, h
 
 TEXT = {
@@ -19,11 +19,11 @@ def render(header):
     line = h("p", id="offline-status", class_="offline-status", role="status")
     header.append(line)
     dataset = js.document.documentElement.dataset
-    state, message = getattr(dataset, "offline", None), None
+    state, message = js_get(dataset, "offline"), None
     if not isinstance(state, str):
         # boot.js wrote how registering the worker went: "claimed" or "controlled" means it
         # is saving; anything else ("failed", "blocked", "unsupported", "timeout") means not.
-        worker = getattr(dataset, "serviceWorker", None) or "unsupported"
+        worker = js_get(dataset, "serviceWorker", "unsupported")
         state, message = ("saving", None) if worker in ("claimed", "controlled") else \
             ("unavailable", worker)
     show(state, message, line=line)

@@ -8,7 +8,7 @@ listener serves every button, so re-rendering never leaks callbacks.
 import asyncio
 
 from app.compat import create_proxy
-from app.ui.dom import clear, h
+from app.ui.dom import clear, h, missing
 from app.ui.shell import feature_area
 
 UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB")
@@ -77,7 +77,7 @@ class StoragePanel:
 
     def _on_click(self, event):
         button = event.target.closest("button[data-action]")
-        if button is None:
+        if missing(button):
             return
         # getAttribute: a missing data-* attribute is undefined, which a JsProxy attribute
         # lookup would turn into an AttributeError.

@@ -1,5 +1,5 @@
 """"Update available": shown when a new service worker is waiting; Reload applies it."""
-from app.compat import create_proxy, js
+from app.compat import create_proxy, js, js_get
 from app.ui.dom import h
 
 _proxies = []  # keep the JS callbacks alive for the page's lifetime
@@ -18,7 +18,7 @@ def _show(_event=None):
 
 
 def install():
-    update = getattr(js.window, "appUpdate", None)
+    update = js_get(js.window, "appUpdate")
     if update is not None and update.available:
         _show()
     listener = create_proxy(_show)

@@ -4,6 +4,7 @@ import pytest
 
 from tests.conftest import RequestGuard, run_py, wait_for_boot
 from tests.ui.checks import python_errors
+from tools.browser import DEFAULT_CONFIG
 
 REPLY_TIMEOUT_MS = 600_000   # a shared 2-core machine can be very slow; CI is not
 GREEDY = ("from app.engines.base import GenerationOptions\n"
@@ -12,9 +13,10 @@ GREEDY = ("from app.engines.base import GenerationOptions\n"
           "extra={{'cache_prompt': False}})\n")
 
 
-def boot_page(browser, server):
+def boot_page(browser, server, config=DEFAULT_CONFIG):
+    """The app booted in a new context of `browser` (as tools.browser's `config` launched it)."""
     guard = RequestGuard()
-    context = browser.new_context(service_workers="block")
+    context = config.new_context(browser, service_workers="block")
     guard.attach(context)
     page = context.new_page()
     page.console_messages_seen, page.dialogs = [], []

@@ -17,7 +17,8 @@ def test_panel_loads_the_embedded_model_and_shows_backend_and_threads(embedded_p
     assert "WebAssembly (CPU)" in text
     threads = section.locator("dt:text-is('Threads') + dd").inner_text()
     assert int(threads) >= 2
-    assert "shader-f16" in text          # says why it is not on the GPU
+    runs_on = section.locator("dt:text-is('Runs on') + dd").inner_text()
+    assert "without shader-f16" in runs_on and f"{threads} threads" in runs_on  # and why
     assert section.get_by_role("progressbar").count() == 0   # hidden again when done
     run_py(page, "from app.engines.active import active; await active.unload()")
     assert "Backend" not in section.inner_text()

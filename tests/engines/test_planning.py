@@ -4,7 +4,7 @@ import pytest
 from app.engines import jsmodules
 from app.engines.base import EngineError, GenerationOptions, Message
 from app.download.catalog import store_key
-from app.engines.hardware import Hardware, wasm_threads
+from app.engines.hardware import Hardware, no_gpu_reason, runs_on, wasm_threads
 from app.engines.messages import normalize
 from app.engines.runtime import model_files
 from app.engines.wllama import plan, request_params
@@ -61,3 +61,45 @@ def test_runtime_dirs_match_the_vendored_pins():
     targets = {a.target + "/" for a in pins.NPM_ASSETS}
     for path in (jsmodules.WLLAMA_DIR, jsmodules.TASKS_GENAI_DIR, jsmodules.WEBLLM_DIR):
         assert path.removeprefix("wasm/") in targets
+
+
+SWIFTSHADER = {"vendor": "google", "architecture": "swiftshader"}
+
+
+@pytest.mark.parametrize("hw, engine, backend, threads, expected", [
+    (Hardware(webgpu_api=False, isolated=True, cores=2), "wllama", "wasm", 2,
+     "No WebGPU in this browser: wllama runs on the CPU, 2 threads"),
+    (Hardware(webgpu=False, isolated=True, cores=2), "wllama", "wasm", 2,
+     "No GPU available (WebGPU offers no adapter): wllama runs on the CPU, 2 threads"),
+    (Hardware(webgpu=True, isolated=True, cores=2, adapter=SWIFTSHADER), "wllama", "wasm", 2,
+     "WebGPU adapter without shader-f16 (SwiftShader, a software GPU): wllama runs on the CPU, "
+     "2 threads"),
+    (Hardware(webgpu=True, features=F16, isolated=True, cores=8,
+              adapter={"vendor": "nvidia", "architecture": "hopper"}), "wllama", "webgpu", 8,
+     "GPU (nvidia hopper) with shader-f16: wllama runs on WebGPU"),
+    (Hardware(webgpu=True, isolated=True, adapter=SWIFTSHADER), "MediaPipe", "webgpu", 1,
+     "SwiftShader, a software GPU without shader-f16: MediaPipe runs on WebGPU (slower f32 paths)"),
+    (Hardware(webgpu=False, isolated=False, cores=8), "wllama", "wasm", 1,
+     "No GPU available (WebGPU offers no adapter): wllama runs on the CPU, 1 thread "
+     "(the page is not cross-origin isolated)"),
+    (Hardware(webgpu=True, features=F16), "wllama", "wasm", 1,
+     "GPU with shader-f16, not used: wllama runs on the CPU, 1 thread "
+     "(the page is not cross-origin isolated)"),
+])
+def test_runs_on_says_what_and_why(hw, engine, backend, threads, expected):
+    assert runs_on(hw, engine, backend, threads) == expected
+
+
+@pytest.mark.parametrize("hw", [Hardware(webgpu_api=False), Hardware(webgpu=False),
+                                Hardware(webgpu=True, adapter=SWIFTSHADER),
+                                Hardware(webgpu=True, features=F16, isolated=True, cores=4)])
+def test_runs_on_matches_the_wllama_plan(hw):
+    chosen = plan(hw)
+    text = runs_on(hw, "wllama", chosen.backend, chosen.threads)
+    assert ("WebGPU" in text.split(": ")[-1]) == (chosen.backend == "webgpu")
+    assert chosen.backend == "webgpu" or f"{chosen.threads} thread" in text
+
+
+def test_no_gpu_reason_tells_missing_api_from_missing_adapter():
+    assert no_gpu_reason(Hardware(webgpu_api=False)) == "No WebGPU in this browser"
+    assert no_gpu_reason(Hardware()) == "No GPU available (WebGPU offers no adapter)"
