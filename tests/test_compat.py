@@ -41,3 +41,16 @@ def test_js_get_treats_missing_undefined_and_null_alike():
     assert compat.js_get(obj, "info") == "x"
     assert compat.js_get(None, "anything") is None             # a null/undefined object
     assert compat.js_get(compat.jsnull, "anything", 3) == 3
+
+
+@pytest.mark.browser
+def test_in_pyodide_null_and_undefined_become_none(app_page):
+    from tests.conftest import run_py
+    assert run_py(app_page, """
+from app.compat import js, js_get, js_none, jsnull
+obj = js.JSON.parse('{"gone": null, "zero": 0, "empty": ""}')
+resolved = await js.Promise.resolve(js.JSON.parse("null"))      # like requestAdapter()
+[resolved is jsnull, js_none(resolved) is None, js_none(js.undefined) is None,
+ js_get(obj, "gone") is None, js_get(obj, "absent", "d"), js_get(obj, "zero", 1),
+ js_get(obj, "empty", "d"), js_none(obj) is obj, js_get(js_none(resolved), "features") is None]
+""") == [True, True, True, True, "d", 0, "", True, True]

@@ -23,6 +23,7 @@ def _to_js(value):
 
 
 def _to_py(value):
+    value = js_none(value)          # a stored null reads as None (getPrototypeOf(null) throws)
     return value.to_py() if hasattr(value, "to_py") and _is_plain(value) else value
 
 
@@ -46,14 +47,14 @@ class Bucket:
         tx, store = await self._tx()
         req = store.get(key)
         await idb.done(tx)
-        value = js_none(req.result)
-        return default if value is None else _to_py(value)
+        value = _to_py(req.result)
+        return default if value is None else value
 
     async def get_many(self, keys):
         tx, store = await self._tx()
         reqs = [store.get(k) for k in keys]
         await idb.done(tx)
-        return [None if js_none(r.result) is None else _to_py(r.result) for r in reqs]
+        return [_to_py(r.result) for r in reqs]
 
     async def set(self, key, value):
         tx, store = await self._tx("readwrite")

@@ -4,7 +4,7 @@ The service worker keeps the runtimes once the app is ready and then says so
 (static/js/sw-register.js turns its answer into root[data-offline] and an "app:offline"
 event); until then the first visit needs the network."""
 from app.compat import create_proxy, js, js_get
-from app.ui.dom import by_id, h
+from app.ui.dom import by_id, h, missing
 
 TEXT = {
     "saving": "Saving the app for offline use…",
@@ -27,14 +27,14 @@ def render(header):
         state, message = ("saving", None) if worker in ("claimed", "controlled") else \
             ("unavailable", worker)
     show(state, message, line=line)
-    listener = create_proxy(lambda event: show(event.detail.state, event.detail.message))
+    listener = create_proxy(lambda event: show(event.detail.state, js_get(event.detail, "message")))
     _proxies.append(listener)
     js.window.addEventListener("app:offline", listener)
     return line
 
 
 def show(state, message=None, line=None):
-    line = line or by_id("offline-status")   # a missing element is JS null: falsy
-    if line:
+    line = by_id("offline-status") if line is None else line
+    if not missing(line):
         line.textContent = TEXT.get(state, state).format(message=message or "unknown error")
         line.dataset.state = state
