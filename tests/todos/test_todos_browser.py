@@ -23,7 +23,8 @@ def item(page, title):
 
 
 def titles(page):
-    return page.locator(".todo-list .todo-title").all_inner_texts()
+    """The titles the list shows (the filter hides rows; hidden ones are not shown)."""
+    return page.locator(".todo-list .todo-title:visible").all_inner_texts()
 
 
 def test_add_edit_complete_delete_due_and_filter(app_page):
