@@ -272,7 +272,7 @@ class TodosPanel:
             try:
                 await self.todos.add(title, due or None)
             except Exception as exc:  # noqa: BLE001 - shown, and the text handed back
-                traceback.print_exc()
+                _log(exc)
                 back = forms.give_back(self.title_input, typed)
                 if back:
                     forms.give_back(self.due_input, due)
@@ -303,7 +303,7 @@ class TodosPanel:
             try:
                 await self.todos.update(todo_id, **changes)
             except Exception as exc:  # noqa: BLE001 - shown; the row shows what is stored
-                traceback.print_exc()
+                _log(exc)
                 extra = on_fail() if on_fail else ""
                 self.show_error(f"Could not {what}: {_reason(exc)}.{extra}")
             finally:
@@ -316,7 +316,7 @@ class TodosPanel:
 
     def _on_change(self, event):
         box = event.target
-        if box.dataset.action != "toggle":
+        if box.getAttribute("data-action") != "toggle":    # also: the edit form's inputs
             return
         todo_id, done = self._item_id(event), bool(box.checked)
         todo = self.todos.get(todo_id)
@@ -350,7 +350,7 @@ class TodosPanel:
         try:
             await self.todos.delete(todo_id)
         except Exception as exc:  # noqa: BLE001 - shown; the row stays, as stored
-            traceback.print_exc()
+            _log(exc)
             self.show_error(f"Could not delete “{todo.title if todo else todo_id}”: "
                             f"{_reason(exc)}.")
             return
@@ -402,6 +402,12 @@ class TodosPanel:
         button = js.document.getElementById(f"edit-{todo_id}")
         if not missing(button):
             button.focus()
+
+
+def _log(exc):
+    # To the console, not stderr: PyScript shows stderr as an error box, and this failure
+    # is already explained to the user in the panel.
+    js.console.warn("".join(traceback.format_exception(exc)))
 
 
 def _reason(exc):
