@@ -4,18 +4,19 @@ delayed), or a write is refused the way a full disk refuses it."""
 
 INSTALL_JS = """() => {
   if (window.__saves) return;
-  const saves = window.__saves = {hold: false, delay: 0, fail: null, held: []};
+  const saves = window.__saves = {hold: false, delay: 0, fail: null, held: [], open: 0};
   const mine = db => db.name === 'todo-assistant';
   const transaction = IDBDatabase.prototype.transaction;
   IDBDatabase.prototype.transaction = function (names, mode, ...rest) {
     const tx = transaction.call(this, names, mode, ...rest);
     if (mode !== 'readwrite' || !mine(this)) return tx;
     // The app listens through tx.oncomplete: keep its handler and call it when we decide.
+    saves.open += 1;                  // writes the app has not yet heard the end of
     let handler = null;
     Object.defineProperty(tx, 'oncomplete', {configurable: true, get: () => handler,
                                               set: fn => { handler = fn; }});
     tx.addEventListener('complete', event => {
-      const fire = () => handler && handler.call(tx, event);
+      const fire = () => { saves.open -= 1; if (handler) handler.call(tx, event); };
       if (saves.hold) saves.held.push(fire);
       else if (saves.delay) setTimeout(fire, saves.delay);
       else fire();
@@ -60,15 +61,24 @@ def fail(page, message="The disk is full (test)."):
     page.evaluate("m => { window.__saves.fail = m; }", message)
 
 
-def stored_titles(page):
-    """The titles in IndexedDB, in the order they were created."""
+def settled(page):
+    """Wait until the app has heard the end of every to-do write it started."""
+    page.wait_for_function("window.__saves.open === 0 && !document.querySelector('[aria-busy]')")
+
+
+def stored(page):
+    """The to-do records in IndexedDB, in the order they were created."""
     return page.evaluate("""() => new Promise(ok => {
         const r = indexedDB.open('todo-assistant');
         r.onsuccess = () => {
           const all = r.result.transaction('todos').objectStore('todos').getAll();
           all.onsuccess = () => {
             r.result.close();
-            ok(all.result.sort((a, b) => a.created < b.created ? -1 : 1).map(t => t.title));
+            ok(all.result.sort((a, b) => a.created < b.created ? -1 : 1));
           };
         };
     })""")
+
+
+def stored_titles(page):
+    return [record["title"] for record in stored(page)]
