@@ -61,6 +61,7 @@ class TodoList:
         self._items = {}                 # id -> Todo
         self._listeners = []
         self._turn = asyncio.Lock()      # FIFO: changes apply in the order they were asked
+        self.last_change = None          # ids the latest change touched; None: all of them
 
     # ------------------------------------------------------------ reading
     async def load(self):
@@ -83,6 +84,13 @@ class TodoList:
     @property
     def items(self):
         return list(self._items.values())
+
+    def ids(self):
+        """The ids in list order, without copying the items."""
+        return self._items.keys()
+
+    def values(self):
+        return self._items.values()
 
     def get(self, todo_id):
         return self._items.get(todo_id)
@@ -108,7 +116,7 @@ class TodoList:
             await self.store.put_many({t.id: to_record(t) for t in todos})
             for t in todos:
                 self._items[t.id] = t
-            self._changed()
+            self._changed({t.id for t in todos})
             return todos
 
     async def update(self, todo_id, **changes):
@@ -125,7 +133,7 @@ class TodoList:
             if new != todo:
                 await self.store.put_many({new.id: to_record(new)})
                 self._items[new.id] = new
-                self._changed()
+                self._changed({new.id})
             return new
 
     async def set_done(self, todo_id, done=True):
@@ -145,15 +153,17 @@ class TodoList:
             await self.store.delete_many([t.id for t in todos])
             for todo in todos:
                 del self._items[todo.id]
-            self._changed()
+            self._changed({t.id for t in todos})
             return todos
 
     # ------------------------------------------------------------ observing
     def subscribe(self, listener):
-        """`listener()` runs after every change; returns a function that unsubscribes."""
+        """`listener()` runs after every change (`last_change` says which ids it touched, so
+        a long list can redraw just those); returns a function that unsubscribes."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def _changed(self):
+    def _changed(self, ids=None):
+        self.last_change = frozenset(ids) if ids is not None else None
         for listener in list(self._listeners):
             listener()

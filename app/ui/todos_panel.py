@@ -124,6 +124,7 @@ class TodosPanel:
         self._saving = {}              # id -> [changes being saved], shown until stored
         self._deleting = set()
         self._adding = []              # <li>s of to-dos being added, after every stored row
+        self._today = None             # the day the rows were drawn for (due/overdue text)
         self.title_input = h("input", id="new-todo", type="text", autocomplete="off",
                              aria_describedby="new-todo-hint")
         self.due_input = h("input", id="new-todo-due", type="date")
@@ -180,12 +181,25 @@ class TodosPanel:
         return items
 
     def render(self):
-        """Bring the list in step with the stored items, touching only rows that changed."""
+        """Bring the list in step with the stored items, touching only rows that changed:
+        after a change to a few items (TodoList.last_change) only those are looked at."""
         today = local_today()
-        items = self.todos.items
-        for todo in items:
-            self._draw(todo, today)
-        self._place([t.id for t in items])
+        changed = self.todos.last_change
+        if changed is None or today != self._today:
+            self._today = today
+            items = self.todos.items
+            for todo in items:
+                self._draw(todo, today)
+            self._place([t.id for t in items])
+        else:
+            moved = False
+            for todo_id in changed:
+                todo = self.todos.get(todo_id)
+                moved |= todo is None or todo_id not in self._rows
+                if todo is not None:
+                    self._draw(todo, today)
+            if moved:
+                self._place(list(self.todos.ids()))
         self._update_counts(today)
 
     def _draw(self, todo, today):
@@ -225,12 +239,18 @@ class TodosPanel:
         self._order = list(ids)
 
     def _update_counts(self, today):
-        facts = self.todos.facts(today)
-        overdue = f", {len(facts.overdue)} overdue" if facts.overdue else ""
-        self.summary.textContent = (f"{len(facts.open)} open, {len(facts.done)} done{overdue}"
-                                    if facts.total else "No to-dos yet. Add one above.")
-        shown = {"all": facts.total, "open": len(facts.open), "done": len(facts.done)}
-        nothing = bool(facts.total) and not shown[self.filter]
+        # One pass, no lists: this runs after every change, at any list size.
+        total, done, overdue = len(self.todos), 0, 0
+        for todo in self.todos.values():
+            if todo.done:
+                done += 1
+            elif todo.due is not None and todo.due < today:
+                overdue += 1
+        late = f", {overdue} overdue" if overdue else ""
+        self.summary.textContent = (f"{total - done} open, {done} done{late}"
+                                    if total else "No to-dos yet. Add one above.")
+        shown = {"all": total, "open": total - done, "done": done}
+        nothing = bool(total) and not shown[self.filter]
         self.empty.textContent = f"No {self.filter} to-dos." if nothing else ""
         self.empty.hidden = not nothing
 
