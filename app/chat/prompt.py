@@ -13,6 +13,10 @@ DEFAULT_CONTEXT = 2048
 MESSAGE_OVERHEAD = 8            # chat-template tokens around each message
 MAX_FACTS_TOKENS = 400          # a long prompt costs seconds of prefill on a small CPU
 TITLE_CHARS = 80                # one long title must not crowd out the others
+# What the chat box takes (longer: refused with a message). 1,000 characters of 4-byte text
+# (emoji) estimate to 1,342 tokens, which fits beside the facts and a reply in the default
+# context, so fit_messages never has to cut a message that was accepted.
+MAX_MESSAGE = 1000
 
 INSTRUCTIONS = ("You are a helpful assistant for the user's to-do list. Answer briefly, in one "
                 "or two sentences. The facts below are correct; use them and do not invent "

@@ -6,10 +6,11 @@ Records are plain dicts (what IndexedDB's structured clone keeps) that carry a f
 """
 import datetime
 import os
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 FORMAT_VERSION = 1
-MAX_TITLE = 500          # longer titles are cut on the way in, so one item cannot flood a prompt
+MAX_TITLE = 500          # longer titles are refused on the way in (with a message, never cut)
 
 
 class BadRecord(ValueError):
@@ -30,12 +31,22 @@ def new_id():
     return os.urandom(8).hex()
 
 
-def clean_title(title):
-    """Collapse whitespace; empty titles are refused (ValueError)."""
+def clean_title(title, limit=MAX_TITLE):
+    """Collapse whitespace -> the title. ValueError, saying why, for an empty title, one with
+    nothing visible in it (only zero-width or control characters) or one over `limit`
+    characters: refused whole, never cut. Stored records are read with limit=None, so a long
+    title written by an earlier version still loads intact."""
     title = " ".join(str(title).split())
     if not title:
         raise ValueError("A to-do needs a title.")
-    return title[:MAX_TITLE]
+    if limit is None:
+        return title
+    if all(unicodedata.category(c)[0] in "CZ" for c in title):
+        raise ValueError("A to-do needs a title with something visible in it.")
+    if len(title) > limit:
+        raise ValueError(f"A title can be at most {limit:,} characters; this one has "
+                         f"{len(title):,}. Nothing was saved: shorten it and try again.")
+    return title
 
 
 def parse_due(value):
@@ -82,7 +93,7 @@ def from_record(record):
     if version != FORMAT_VERSION:
         raise BadRecord(f"unknown format version {version!r}")
     try:
-        todo = Todo(title=clean_title(_typed(record, "title", str)),
+        todo = Todo(title=clean_title(_typed(record, "title", str), limit=None),
                     done=_typed(record, "done", bool),
                     due=parse_due(_typed(record, "due", (str, type(None)))),
                     created=_timestamp(_typed(record, "created", str)),

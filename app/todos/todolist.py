@@ -1,12 +1,15 @@
 """The to-do list in memory, kept in step with a store.
 
 Every change is written first and applied in memory only once the store has it, so what the
-user sees is what survives a reload. Loading skips records it cannot read and says so; it
+user sees is what survives a reload. Changes run one at a time, in the order they were asked
+for (one lock): each starts from the state the previous one left, so a tick made while a
+rename is being saved cannot write the old title back, and two quick ticks end as the last. Loading skips records it cannot read and says so; it
 never rewrites or deletes records it did not understand (a newer app version may).
 
 A store is anything with `async load() -> [(key, value)]`, `async put_many({key: record})`
 and `async delete_many([key])`: `MemoryStore` here, `IdbTodoStore` (idb.py) in the browser.
 """
+import asyncio
 from dataclasses import dataclass, field
 
 from app.todos.facts import compute_facts, plural
@@ -30,6 +33,13 @@ class MemoryStore:
             self.records.pop(key, None)
 
 
+class Gone(KeyError):
+    """The to-do a change was meant for has been deleted."""
+
+    def __str__(self):
+        return self.args[0]
+
+
 @dataclass
 class LoadReport:
     loaded: int = 0
@@ -50,6 +60,8 @@ class TodoList:
         self.store = store
         self._items = {}                 # id -> Todo
         self._listeners = []
+        self._turn = asyncio.Lock()      # FIFO: changes apply in the order they were asked
+        self.last_change = None          # ids the latest change touched; None: all of them
 
     # ------------------------------------------------------------ reading
     async def load(self):
@@ -73,6 +85,13 @@ class TodoList:
     def items(self):
         return list(self._items.values())
 
+    def ids(self):
+        """The ids in list order, without copying the items."""
+        return self._items.keys()
+
+    def values(self):
+        return self._items.values()
+
     def get(self, todo_id):
         return self._items.get(todo_id)
 
@@ -88,51 +107,63 @@ class TodoList:
 
     async def add_many(self, entries):
         """[(title, due) or title] -> [Todo], written in one go."""
-        todos, last = [], max((t.created for t in self._items.values()), default=None)
-        for entry in entries:
-            title, due = entry if isinstance(entry, tuple) else (entry, None)
-            todos.append(make_todo(title, due, after=last))
-            last = todos[-1].created
-        await self.store.put_many({t.id: to_record(t) for t in todos})
-        for t in todos:
-            self._items[t.id] = t
-        self._changed()
-        return todos
+        async with self._turn:
+            todos, last = [], max((t.created for t in self._items.values()), default=None)
+            for entry in entries:
+                title, due = entry if isinstance(entry, tuple) else (entry, None)
+                todos.append(make_todo(title, due, after=last))
+                last = todos[-1].created
+            await self.store.put_many({t.id: to_record(t) for t in todos})
+            for t in todos:
+                self._items[t.id] = t
+            self._changed({t.id for t in todos})
+            return todos
 
     async def update(self, todo_id, **changes):
-        """Change title/done/due of one item -> the new Todo (KeyError if it is gone)."""
-        todo = self._items[todo_id]
-        if "title" in changes:
-            changes["title"] = clean_title(changes["title"])
-        if "due" in changes:
-            changes["due"] = parse_due(changes["due"])
-        new = todo.with_changes(**changes)
-        if new != todo:
-            await self.store.put_many({new.id: to_record(new)})
-            self._items[new.id] = new
-            self._changed()
-        return new
+        """Change title/done/due of one item -> the new Todo (Gone if it was deleted)."""
+        async with self._turn:
+            todo = self._items.get(todo_id)
+            if todo is None:
+                raise Gone("That to-do was deleted, so the change was not saved.")
+            if "title" in changes:
+                changes["title"] = clean_title(changes["title"])
+            if "due" in changes:
+                changes["due"] = parse_due(changes["due"])
+            new = todo.with_changes(**changes)
+            if new != todo:
+                await self.store.put_many({new.id: to_record(new)})
+                self._items[new.id] = new
+                self._changed({new.id})
+            return new
 
     async def set_done(self, todo_id, done=True):
         return await self.update(todo_id, done=bool(done))
 
     async def delete(self, todo_id):
-        return (await self.delete_many([todo_id]))[0]
+        """-> the deleted Todo, or None when it was already gone (a second click)."""
+        gone = await self.delete_many([todo_id])
+        return gone[0] if gone else None
 
     async def delete_many(self, todo_ids):
-        todos = [self._items[i] for i in todo_ids]
-        await self.store.delete_many(list(todo_ids))
-        for todo in todos:
-            del self._items[todo.id]
-        self._changed()
-        return todos
+        """-> the Todos deleted; ids already gone are skipped (deleting twice is deleting)."""
+        async with self._turn:
+            todos = [self._items[i] for i in dict.fromkeys(todo_ids) if i in self._items]
+            if not todos:
+                return []
+            await self.store.delete_many([t.id for t in todos])
+            for todo in todos:
+                del self._items[todo.id]
+            self._changed({t.id for t in todos})
+            return todos
 
     # ------------------------------------------------------------ observing
     def subscribe(self, listener):
-        """`listener()` runs after every change; returns a function that unsubscribes."""
+        """`listener()` runs after every change (`last_change` says which ids it touched, so
+        a long list can redraw just those); returns a function that unsubscribes."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def _changed(self):
+    def _changed(self, ids=None):
+        self.last_change = frozenset(ids) if ids is not None else None
         for listener in list(self._listeners):
             listener()

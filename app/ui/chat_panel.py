@@ -4,6 +4,8 @@
 Every piece of text (the user's, the model's, to-do titles in replies) is added as a text
 node; nothing is ever parsed as HTML.
 """
+from app.chat.prompt import MAX_MESSAGE
+from app.ui import forms
 from app.ui.clock import local_today
 from app.ui.dom import append, by_id, clear, h, missing
 from app.ui.events import on, spawn
@@ -31,7 +33,9 @@ class ChatPanel:
         self.log = h("div", role="log", aria_label="Conversation", class_="chat-log",
                      tabindex="0")
         self.input = h("input", id="chat-input", type="text", autocomplete="off",
-                       placeholder="add buy milk · what is overdue? · how many open to-dos?")
+                       placeholder="add buy milk · what is overdue? · how many open to-dos?",
+                       aria_describedby="chat-hint")
+        self.form_error = h("p", class_="error", role="alert", hidden=True)
         self.send_button = h("button", "Send", type="submit")
         self.stop_button = h("button", "Stop", type="button", disabled=True)
         self.regen_button = h("button", "Regenerate", type="button", disabled=True)
@@ -39,11 +43,15 @@ class ChatPanel:
                       h("label", "Message", for_="chat-input"),
                       h("div", self.input, self.send_button, self.stop_button, self.regen_button,
                         class_="chat-controls"),
+                      h("span", f"Up to {MAX_MESSAGE:,} characters.", id="chat-hint",
+                        class_="hint"),
+                      self.form_error,
                       class_="chat-form")
         clear(container).append(self.offer, self.log, self.form)
         self._proxies = [
             on(self.form, "submit", self._on_send),
             on(self.form, "keydown", self._on_keydown),
+            forms.ignore_held_enter(self.form),
             on(self.stop_button, "click", lambda _e: self.assistant.stop()),
             on(self.regen_button, "click", self._on_regenerate),
             on(self.load_button, "click", self._on_load),
@@ -138,11 +146,17 @@ class ChatPanel:
         self.regen_button.disabled = self.busy or a is None or not a.can_regenerate
 
     def _on_send(self, event):
+        # The shared form path (app.ui.forms): checked, then taken and cleared right here.
         event.preventDefault()
-        text = self.input.value.strip()
-        if not text or self.busy:
-            return
-        self.input.value = ""
+        if self.busy or not self.input.value.strip():
+            return                     # while a reply runs, the text waits in the box
+        problem = forms.over_limit(self.input.value.strip(), MAX_MESSAGE)
+        self.form_error.textContent = problem or ""
+        self.form_error.hidden = not problem
+        if problem:
+            return                     # the text stays in the box, whole
+        (text,) = forms.take(self.input)
+        text = text.strip()
         self._message("user", text)
         self._set_busy(True)           # now, not when the task starts: no double sends
         spawn(self._respond(self.assistant.respond(text)), self._show_error)

@@ -1,16 +1,30 @@
 """The to-do list panel (#todos-body): add, edit, complete, delete, due dates, filter.
 
-One delegated listener per event type on the list (not one per item), so re-rendering a
-long list creates no proxies. Titles are set as text (app.ui.dom.h), never as HTML.
+One delegated listener per event type on the list (not one per item), so a long list creates
+no proxies. Titles are set as text (app.ui.dom.h), never as HTML.
+
+Large lists: each item keeps its <li> for as long as it exists (`Row`, keyed by id). A change
+patches the parts of that one row that differ, a new item is inserted, a deleted one removed;
+no other row is touched. The filter is one attribute on the list, applied by CSS
+(`.todo-list[data-filter=open]`), so switching it moves and rebuilds nothing.
+
+Forms follow app.ui.forms: what was typed is taken at submit time, the change shows at once
+as "saving" (aria-busy) and is undone, with the text given back and a message, if the save
+fails. The list itself only ever shows what is stored (app.todos.todolist).
 """
+import traceback
+
 from app.compat import js
 from app.todos.facts import fmt_date
+from app.todos.model import MAX_TITLE, clean_title, parse_due
 from app.todos.todolist import MemoryStore, TodoList
+from app.ui import forms
 from app.ui.clock import local_today
 from app.ui.dom import append, clear, h, missing
 from app.ui.events import on, spawn
 
 FILTERS = (("all", "All"), ("open", "Open"), ("done", "Done"))
+TITLE_HINT = f"Up to {MAX_TITLE} characters."
 
 
 async def mount_todos(container):
@@ -34,18 +48,90 @@ async def mount_todos(container):
     return panel
 
 
+class Row:
+    """One item's <li> and the parts a change updates in place."""
+
+    def __init__(self, todo_id):
+        box_id = f"todo-{todo_id}"
+        self.box = h("input", type="checkbox", id=box_id, data_action="toggle")
+        self.label = h("label", for_=box_id, class_="todo-title")
+        self.due = h("span", class_="todo-due", hidden=True)
+        self.delete = h("button", "Delete", type="button", data_action="delete",
+                        id=f"delete-{todo_id}")
+        self.li = h("li", self.box, self.label, self.due,
+                    h("span", h("button", "Edit", type="button", data_action="edit",
+                                id=f"edit-{todo_id}"),
+                      self.delete, class_="todo-actions"),
+                    class_="todo-item", data_id=todo_id)
+        self.shown = None            # (todo, today, saving, deleting) last drawn
+        self.parts = {}              # what each part shows now
+
+    def show(self, todo, today, saving, deleting):
+        """Draw `todo`; only the DOM properties whose value differs are written."""
+        state = (todo, today, saving, deleting)
+        if self.shown == state:
+            return
+        self.shown = state
+        late = todo.is_overdue(today)
+        due = (("overdue since " if late else "due ") + fmt_date(todo.due, today)) \
+            if todo.due else ""
+        busy = saving or deleting
+        self._set("title", todo.title, lambda v: setattr(self.label, "textContent", v))
+        self._set("done", todo.done, lambda v: setattr(self.box, "checked", v))
+        self._set("class", "todo-item" + (" done" if todo.done else "") +
+                  (" saving" if busy else ""), lambda v: setattr(self.li, "className", v))
+        self._set("due", due, lambda v: (setattr(self.due, "textContent", v),
+                                         setattr(self.due, "hidden", not v)))
+        self._set("late", late, lambda v: self.due.classList.toggle("overdue", v))
+        self._set("busy", busy, lambda v: self.li.setAttribute("aria-busy", "true") if v
+                  else self.li.removeAttribute("aria-busy"))
+        self._set("deleting", deleting, lambda v: setattr(self.delete, "disabled", v))
+
+    def _set(self, name, value, write):
+        if self.parts.get(name, ...) != value:
+            self.parts[name] = value
+            write(value)
+
+
+class EditRow:
+    """An item being edited: its <li> holds a form (title, due date, Save, Cancel)."""
+
+    def __init__(self, todo, title, due):
+        self.title = h("input", id=f"edit-title-{todo.id}", name="title", type="text",
+                       value=title, aria_describedby=f"edit-hint-{todo.id}")
+        self.due = h("input", id=f"edit-due-{todo.id}", name="due", type="date", value=due)
+        self.li = h("li", h("form",
+                            h("label", "Title", for_=f"edit-title-{todo.id}"), self.title,
+                            h("label", "Due date", for_=f"edit-due-{todo.id}"), self.due,
+                            h("button", "Save", type="submit"),
+                            h("button", "Cancel", type="button", data_action="cancel"),
+                            h("span", TITLE_HINT, id=f"edit-hint-{todo.id}", class_="hint"),
+                            class_="todo-edit", data_id=todo.id, aria_label="Edit to-do"),
+                    class_="todo-item editing", data_id=todo.id)
+        self.shown = None
+
+    def show(self, *_state):
+        """The form keeps what is typed in it; a change stored meanwhile does not overwrite it."""
+
+
 class TodosPanel:
     def __init__(self, container, todos):
         self.todos = todos
         self.filter = "all"
-        self.editing = None            # id of the item being edited
-        self._rows = {}                # id -> (what it shows, <li>)
+        self.drafts = {}               # id -> (title, due) of each item being edited
+        self._rows = {}                # id -> Row / EditRow, in the DOM for as long as it exists
+        self._order = []               # ids of the rows, in DOM order
+        self._saving = {}              # id -> [changes being saved], shown until stored
+        self._deleting = set()
+        self._adding = []              # <li>s of to-dos being added, after every stored row
+        self._today = None             # the day the rows were drawn for (due/overdue text)
         self.title_input = h("input", id="new-todo", type="text", autocomplete="off",
-                             maxlength="500")
+                             aria_describedby="new-todo-hint")
         self.due_input = h("input", id="new-todo-due", type="date")
         self.add_form = h(
             "form",
             h("div", h("label", "New to-do", for_="new-todo"), self.title_input,
+              h("span", TITLE_HINT, id="new-todo-hint", class_="hint"),
               class_="field grow"),
             h("div", h("label", "Due date (optional)", for_="new-todo-due"), self.due_input,
               class_="field"),
@@ -61,9 +147,10 @@ class TodosPanel:
             self.radios[key] = radio
             append(filters, h("span", radio, h("label", label, for_=f"todo-filter-{key}")))
         self.summary = h("p", class_="todo-summary", aria_live="polite")
-        self.list = h("ul", class_="todo-list", aria_label="To-dos")
+        self.list = h("ul", class_="todo-list", aria_label="To-dos", data_filter=self.filter)
+        self.empty = h("p", class_="todo-empty", hidden=True)
         clear(container).append(self.add_form, self.notice, self.error, filters, self.summary,
-                                self.list)
+                                self.list, self.empty)
         self._proxies = [
             on(self.add_form, "submit", self._on_add),
             on(filters, "change", self._on_filter),
@@ -71,6 +158,7 @@ class TodosPanel:
             on(self.list, "click", self._on_click),
             on(self.list, "submit", self._on_save),
             on(self.list, "keydown", self._on_keydown),
+            forms.ignore_held_enter(container),
         ]
         todos.subscribe(self.render)
         self.render()
@@ -93,61 +181,84 @@ class TodosPanel:
         return items
 
     def render(self):
-        focused = js.document.activeElement
-        focus_id = "" if missing(focused) else focused.id
+        """Bring the list in step with the stored items, touching only rows that changed:
+        after a change to a few items (TodoList.last_change) only those are looked at."""
         today = local_today()
-        facts = self.todos.facts(today)
-        overdue = f", {len(facts.overdue)} overdue" if facts.overdue else ""
-        self.summary.textContent = (f"{len(facts.open)} open, {len(facts.done)} done{overdue}"
-                                    if facts.total else "No to-dos yet. Add one above.")
-        items = self.visible_items()
-        rows = [self._row(t, today) for t in items]
-        self._rows = {k: v for k, v in self._rows.items() if self.todos.get(k) is not None}
-        if facts.total and not items:
-            rows = [h("li", f"No {self.filter} to-dos.", class_="todo-empty")]
-        clear(self.list).append(*rows)
-        if focus_id and not missing(again := js.document.getElementById(focus_id)):
-            again.focus()
+        changed = self.todos.last_change
+        if changed is None or today != self._today:
+            self._today = today
+            items = self.todos.items
+            for todo in items:
+                self._draw(todo, today)
+            self._place([t.id for t in items])
+        else:
+            moved = False
+            for todo_id in changed:
+                todo = self.todos.get(todo_id)
+                moved |= todo is None or todo_id not in self._rows
+                if todo is not None:
+                    self._draw(todo, today)
+            if moved:
+                self._place(list(self.todos.ids()))
+        self._update_counts(today)
 
-    def _row(self, todo, today):
-        """The item's <li>, reused while nothing it shows has changed: one change in a long
-        list rebuilds one row, not all of them."""
-        key = (todo, todo.id == self.editing, today)
-        cached = self._rows.get(todo.id)
-        if cached is None or cached[0] != key:
-            cached = self._rows[todo.id] = (key, self._item(todo, today))
-        return cached[1]
+    def _draw(self, todo, today):
+        row = self._rows.get(todo.id)
+        editing = todo.id in self.drafts
+        if row is None or editing != isinstance(row, EditRow):
+            new = EditRow(todo, *self.drafts[todo.id]) if editing else Row(todo.id)
+            if row is not None:
+                row.li.replaceWith(new.li)
+            row = self._rows[todo.id] = new
+        pending = self._saving.get(todo.id)
+        if pending:
+            merged = {}
+            for changes in pending:
+                merged.update(changes)
+            todo = todo.with_changes(**merged)
+        row.show(todo, today, bool(pending), todo.id in self._deleting)
 
-    def _item(self, todo, today):
-        box_id = f"todo-{todo.id}"
-        if todo.id == self.editing:
-            return h("li", h("form",
-                             h("label", "Title", for_=f"edit-title-{todo.id}"),
-                             h("input", id=f"edit-title-{todo.id}", name="title", type="text",
-                               value=todo.title, maxlength="500"),
-                             h("label", "Due date", for_=f"edit-due-{todo.id}"),
-                             h("input", id=f"edit-due-{todo.id}", name="due", type="date",
-                               value=todo.due.isoformat() if todo.due else ""),
-                             h("button", "Save", type="submit"),
-                             h("button", "Cancel", type="button", data_action="cancel"),
-                             class_="todo-edit", data_id=todo.id,
-                             aria_label="Edit to-do"),
-                     class_="todo-item editing", data_id=todo.id)
-        due = None
-        if todo.due:
-            late = todo.is_overdue(today)
-            due = h("span", ("overdue since " if late else "due ") + fmt_date(todo.due, today),
-                    class_="todo-due overdue" if late else "todo-due")
-        return h("li",
-                 h("input", type="checkbox", id=box_id, checked=todo.done, data_action="toggle"),
-                 h("label", todo.title, for_=box_id, class_="todo-title"),
-                 due,
-                 h("span", h("button", "Edit", type="button", data_action="edit",
-                             id=f"edit-{todo.id}"),
-                   h("button", "Delete", type="button", data_action="delete",
-                     id=f"delete-{todo.id}"),
-                   class_="todo-actions"),
-                 class_="todo-item done" if todo.done else "todo-item", data_id=todo.id)
+    def _place(self, ids):
+        """Put the rows in `ids` order with the fewest DOM operations: deleted rows are
+        removed, new ones inserted where they belong (nearly always at the end)."""
+        if ids == self._order:
+            return
+        wanted = set(ids)
+        for gone in [i for i in self._order if i not in wanted]:
+            self._rows.pop(gone).li.remove()
+            self.drafts.pop(gone, None)
+        kept = [i for i in self._order if i in self._rows]
+        if ids[:len(kept)] == kept:                      # only additions, at the end
+            anchor = self._adding[0] if self._adding else None
+            for i in ids[len(kept):]:
+                self.list.insertBefore(self._rows[i].li, anchor)
+        else:                                            # anything else: move, never rebuild
+            anchor = self._adding[0] if self._adding else None
+            for i in ids:
+                self.list.insertBefore(self._rows[i].li, anchor)
+        self._order = list(ids)
+
+    def _update_counts(self, today):
+        # One pass, no lists: this runs after every change, at any list size.
+        total, done, overdue = len(self.todos), 0, 0
+        for todo in self.todos.values():
+            if todo.done:
+                done += 1
+            elif todo.due is not None and todo.due < today:
+                overdue += 1
+        late = f", {overdue} overdue" if overdue else ""
+        self.summary.textContent = (f"{total - done} open, {done} done{late}"
+                                    if total else "No to-dos yet. Add one above.")
+        shown = {"all": total, "open": total - done, "done": done}
+        nothing = bool(total) and not shown[self.filter]
+        self.empty.textContent = f"No {self.filter} to-dos." if nothing else ""
+        self.empty.hidden = not nothing
+
+    def _redraw(self, todo_id):
+        """One row again (after its save ended): the rest of the list is untouched."""
+        todo = self.todos.get(todo_id)
+        if todo is not None:
+            self._draw(todo, local_today())
 
     # ------------------------------------------------------------ events
     def _run(self, coro):
@@ -156,40 +267,81 @@ class TodosPanel:
 
     def _on_add(self, event):
         event.preventDefault()
-        title, due = self.title_input.value, self.due_input.value or None
+        title = self.title_input.value
         if not title.strip():
-            self.show_error("Type a title for the to-do first.")
+            if not self._adding:     # else: the second click or Enter of an add under way
+                self.show_error("Type a title for the to-do first.")
+                self.title_input.focus()
+            return
+        try:
+            title = clean_title(title)
+            parse_due(self.due_input.value)
+        except ValueError as exc:
+            self.show_error(str(exc))
             self.title_input.focus()
             return
+        typed, due = forms.take(self.title_input, self.due_input)
+        self.title_input.focus()     # clicked Add: type the next one straight away
+        pending = h("li", h("span", title, class_="todo-title"),
+                    h("span", "Saving…", class_="todo-due"),
+                    class_="todo-item saving adding", aria_busy="true")
+        self._adding.append(pending)
+        self.list.append(pending)
 
         async def add():
-            await self.todos.add(title, due)
-            self.title_input.value = ""
-            self.due_input.value = ""
-            self.title_input.focus()
+            try:
+                await self.todos.add(title, due or None)
+            except Exception as exc:  # noqa: BLE001 - shown, and the text handed back
+                _log(exc)
+                back = forms.give_back(self.title_input, typed)
+                if back:
+                    forms.give_back(self.due_input, due)
+                self.show_error(f"“{title}” was not added: {_reason(exc)}. "
+                                f"{forms.lost_text_hint(back, typed)}")
+            finally:
+                self._adding.remove(pending)
+                pending.remove()
         self._run(add())
 
     def _on_filter(self, event):
         self.filter = event.target.value
-        self.render()
+        self.list.dataset.filter = self.filter
+        self._update_counts(local_today())
 
     @staticmethod
     def _item_id(event):
         item = event.target.closest("[data-id]")
         return None if missing(item) else item.dataset.id
 
+    def _save(self, todo_id, changes, what, on_fail=None):
+        """Show `changes` on the row now, store them (in order), and undo them on screen with
+        a message if the save fails."""
+        self._saving.setdefault(todo_id, []).append(changes)
+        self._redraw(todo_id)
+
+        async def save():
+            try:
+                await self.todos.update(todo_id, **changes)
+            except Exception as exc:  # noqa: BLE001 - shown; the row shows what is stored
+                _log(exc)
+                extra = on_fail() if on_fail else ""
+                self.show_error(f"Could not {what}: {_reason(exc)}.{extra}")
+            finally:
+                pending = self._saving.get(todo_id, [])
+                pending.remove(changes)
+                if not pending:
+                    self._saving.pop(todo_id, None)
+                self._redraw(todo_id)
+        self._run(save())
+
     def _on_change(self, event):
         box = event.target
-        if box.dataset.action != "toggle":
+        if box.getAttribute("data-action") != "toggle":    # also: the edit form's inputs
             return
-
-        async def toggle():
-            try:
-                await self.todos.set_done(self._item_id(event), box.checked)
-            except Exception:
-                box.checked = not box.checked      # the change did not happen: say so
-                raise
-        self._run(toggle())
+        todo_id, done = self._item_id(event), bool(box.checked)
+        todo = self.todos.get(todo_id)
+        title = f"“{todo.title}”" if todo else "the to-do"
+        self._save(todo_id, {"done": done}, f"mark {title} as {'done' if done else 'not done'}")
 
     def _on_click(self, event):
         button = event.target.closest("button[data-action]")
@@ -197,18 +349,34 @@ class TodosPanel:
             return
         todo_id, action = self._item_id(event), button.dataset.action
         if action == "delete":
-            self._run(self._delete(todo_id))
+            if todo_id not in self._deleting:        # a second click of the same delete
+                self._deleting.add(todo_id)
+                self._redraw(todo_id)
+                self._run(self._delete(todo_id))
         elif action == "edit":
-            self.editing = todo_id
-            self.render()
-            js.document.getElementById(f"edit-title-{todo_id}").focus()
+            todo = self.todos.get(todo_id)
+            if todo is None or todo_id in self.drafts:
+                return
+            self.drafts[todo_id] = (todo.title, todo.due.isoformat() if todo.due else "")
+            self._redraw(todo_id)
+            self._rows[todo_id].title.focus()
         elif action == "cancel":
             self._stop_editing(todo_id)
 
     async def _delete(self, todo_id):
         items = self.visible_items()
         index = next((i for i, t in enumerate(items) if t.id == todo_id), 0)
-        await self.todos.delete(todo_id)
+        todo = self.todos.get(todo_id)
+        try:
+            await self.todos.delete(todo_id)
+        except Exception as exc:  # noqa: BLE001 - shown; the row stays, as stored
+            _log(exc)
+            self.show_error(f"Could not delete “{todo.title if todo else todo_id}”: "
+                            f"{_reason(exc)}.")
+            return
+        finally:
+            self._deleting.discard(todo_id)
+            self._redraw(todo_id)
         # Keep keyboard users in the list: focus the next item's checkbox (or the textbox).
         rest = self.visible_items()
         target = js.document.getElementById(f"todo-{rest[min(index, len(rest) - 1)].id}") \
@@ -218,24 +386,49 @@ class TodosPanel:
 
     def _on_save(self, event):
         event.preventDefault()
-        form = event.target
-        todo_id = form.dataset.id
-        title = form.elements.namedItem("title").value
-        due = form.elements.namedItem("due").value or None
+        todo_id = event.target.dataset.id
+        row = self._rows.get(todo_id)
+        if not isinstance(row, EditRow):
+            return
+        try:
+            title = clean_title(row.title.value)
+            due = parse_due(row.due.value)
+        except ValueError as exc:
+            self.show_error(str(exc))
+            row.title.focus()
+            return
+        draft = forms.take(row.title, row.due)
 
-        async def save():
-            await self.todos.update(todo_id, title=title, due=due)
-            self._stop_editing(todo_id)
-        self._run(save())
+        def reopen():
+            # The form comes back with what was typed in it.
+            if todo_id in self.drafts or self.todos.get(todo_id) is None:
+                return " " + forms.lost_text_hint(False, draft[0])
+            self.drafts[todo_id] = draft
+            self._redraw(todo_id)
+            self._rows[todo_id].title.focus()
+            return " What you typed is back in the form."
+        self._stop_editing(todo_id)
+        self._save(todo_id, {"title": title, "due": due}, f"save “{title}”", reopen)
 
     def _on_keydown(self, event):
-        if event.key == "Escape" and self.editing:
-            self._stop_editing(self.editing)
+        if event.key == "Escape":
+            todo_id = self._item_id(event)
+            if todo_id in self.drafts:
+                self._stop_editing(todo_id)
 
     def _stop_editing(self, todo_id):
-        self.editing = None
-        self.render()
-        box = js.document.getElementById(f"edit-{todo_id}")
-        if not missing(box):
-            box.focus()
+        self.drafts.pop(todo_id, None)
+        self._redraw(todo_id)
+        button = js.document.getElementById(f"edit-{todo_id}")
+        if not missing(button):
+            button.focus()
 
+
+def _log(exc):
+    # To the console, not stderr: PyScript shows stderr as an error box, and this failure
+    # is already explained to the user in the panel.
+    js.console.warn("".join(traceback.format_exception(exc)))
+
+
+def _reason(exc):
+    return (str(exc) or type(exc).__name__).rstrip(".")

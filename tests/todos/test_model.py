@@ -15,10 +15,32 @@ def test_record_round_trip_keeps_every_field():
     assert from_record(record) == todo
 
 
-def test_titles_are_required_and_capped():
+def test_titles_are_required_and_refused_whole_over_the_limit():
     with pytest.raises(ValueError, match="needs a title"):
         make_todo("   ")
-    assert len(make_todo("x" * 5000).title) == MAX_TITLE
+    with pytest.raises(ValueError, match="something visible"):
+        make_todo("\u200b\u200d\ufeff")           # zero-width only: looks empty
+    assert make_todo("x" * MAX_TITLE).title == "x" * MAX_TITLE
+    with pytest.raises(ValueError, match=f"at most {MAX_TITLE} characters; this one has 5,000"):
+        make_todo("x" * 5000)                         # refused, never cut
+
+
+ODD = ["\u05e7\u05e0\u05d4 \u05d7\u05dc\u05d1 \u202eevil\u202c",   # RTL + override
+       "zero\u200bwidth\u200djoiner", "👩‍👩‍👧 family 🇫🇷", "e\u0301\u0301 Zalgo\u0336",
+       "<img src=x onerror=alert(1)>", "<script>alert(1)</script>"]
+
+
+@pytest.mark.parametrize("title", ODD)
+def test_odd_titles_round_trip_unchanged(title):
+    todo = make_todo(title)
+    assert todo.title == title
+    assert from_record(to_record(todo)) == todo
+
+
+def test_a_stored_title_over_the_limit_still_loads_intact():
+    record = to_record(make_todo("x"))
+    record["title"] = "y" * (MAX_TITLE * 3)
+    assert from_record(record).title == record["title"]
 
 
 @pytest.mark.parametrize("record, reason", [

@@ -1,8 +1,10 @@
 """The list over a store: changes are written before they show; bad records are skipped."""
+import asyncio
+
 import pytest
 
 from app.todos.model import to_record, make_todo
-from app.todos.todolist import MemoryStore, TodoList
+from app.todos.todolist import Gone, MemoryStore, TodoList
 from tests.aio import run
 
 
@@ -77,3 +79,57 @@ def test_bad_input_is_refused_with_a_message():
         run(todos.add("  "))
     with pytest.raises(ValueError):
         run(todos.add("x", "not a date"))
+
+
+class SlowStore(MemoryStore):
+    """Each write takes as long as the next delay: later writes may finish first."""
+
+    def __init__(self, delays):
+        super().__init__()
+        self.delays, self.writes = list(delays), []
+
+    async def put_many(self, records):
+        await asyncio.sleep(self.delays.pop(0) if self.delays else 0)
+        self.writes.append({k: (v["title"], v["done"]) for k, v in records.items()})
+        await super().put_many(records)
+
+
+def test_changes_made_while_one_is_saving_apply_in_order_and_lose_nothing():
+    store = SlowStore([0, 0.05, 0, 0, 0])
+    todos = TodoList(store)
+
+    async def go():
+        milk = await todos.add("Buy milk")
+        # A rename (slow to save) and a tick made while it is saving, then two quick ticks.
+        await asyncio.gather(todos.update(milk.id, title="Buy oat milk"),
+                             todos.set_done(milk.id, True),
+                             todos.set_done(milk.id, False), todos.set_done(milk.id, True))
+        return milk.id
+    milk_id = run(go())
+    assert todos.get(milk_id).title == "Buy oat milk" and todos.get(milk_id).done
+    assert store.records[milk_id]["title"] == "Buy oat milk" and store.records[milk_id]["done"]
+    assert [w[milk_id] for w in store.writes[1:]] == [
+        ("Buy oat milk", False), ("Buy oat milk", True), ("Buy oat milk", False),
+        ("Buy oat milk", True)]
+
+
+def test_adds_made_in_quick_succession_keep_their_order():
+    todos = TodoList(SlowStore([0.03, 0, 0.02, 0, 0]))
+
+    async def go():
+        await asyncio.gather(*(todos.add(f"item {i}") for i in range(5)))
+    run(go())
+    assert [t.title for t in todos.items] == [f"item {i}" for i in range(5)]
+
+
+def test_deleting_twice_deletes_once_and_changing_a_deleted_item_says_so():
+    todos = TodoList(MemoryStore())
+
+    async def go():
+        milk = await todos.add("Buy milk")
+        first, second = await asyncio.gather(todos.delete(milk.id), todos.delete(milk.id))
+        with pytest.raises(Gone, match="was deleted"):
+            await todos.set_done(milk.id)
+        return first, second
+    first, second = run(go())
+    assert first.title == "Buy milk" and second is None and len(todos) == 0

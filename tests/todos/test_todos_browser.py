@@ -23,7 +23,10 @@ def item(page, title):
 
 
 def titles(page):
-    return page.locator(".todo-list .todo-title").all_inner_texts()
+    """The titles the list shows (the filter hides rows; hidden ones are not shown). Their
+    text content: rows scrolled out of view are not laid out (content-visibility), and
+    innerText is empty for those."""
+    return page.locator(".todo-list .todo-title:visible").all_text_contents()
 
 
 def test_add_edit_complete_delete_due_and_filter(app_page):
