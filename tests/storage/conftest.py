@@ -50,7 +50,7 @@ def wipe(page):
     run_py(page, """
 from app.storage.registry import all_stores
 for s in all_stores():
-    for e in [*await s.list(), *await s.partials()]:
+    for e in [*await s.list(), *await s.partials(), *await s.damaged()]:
         await s.delete(e.key)
 True
 """)
