@@ -230,7 +230,7 @@ def test_worker_serves_complete_stored_models_offline_never_partials(
             assert (status, body) == (206, expected), f"{kind}, saved whole"
             run_py(page, f"await get_store({kind!r}).delete({key!r})")
         # A complete OPFS file whose sidecar is damaged is never served (its sha256 is unknown).
-        run_py(page, f"await copy_into('opfs', {url!r}, {key!r}, {file['size']})")
+        run_py(page, f"import js\nawait get_store('opfs').save_blob({key!r}, js.modelBlob)")
         page.evaluate("""async (name) => {
             let dir = await navigator.storage.getDirectory();
             for (const d of ["model-store", "complete"]) dir = await dir.getDirectoryHandle(d);
