@@ -17,6 +17,7 @@ Damage (`damaged()`): a sidecar that cannot be read or does not match its file (
 sha256 is then unknown: it is never used), a manifest that cannot be read, and partial data
 with no manifest (an interrupted one-go write), each with the bytes it holds.
 """
+import asyncio
 import json
 
 from app.compat import JsException, js, to_js_object
@@ -94,12 +95,21 @@ async def _size(handle):
         return 0
 
 
-async def _remove(directory, name, recursive=False):
-    try:
-        await directory.removeEntry(name, to_js_object({"recursive": recursive}))
-    except JsException as exc:
-        if getattr(exc, "name", "") != "NotFoundError":
-            raise
+async def _remove(directory, name, recursive=False, tries=10):
+    """Remove an entry (absent is fine). Another tab removing or writing the same entry holds
+    it for a moment (NoModificationAllowedError, measured with two tabs deleting one model at
+    once): a few short retries, then the error."""
+    for attempt in range(tries):
+        try:
+            await directory.removeEntry(name, to_js_object({"recursive": recursive}))
+            return
+        except JsException as exc:
+            error = getattr(exc, "name", "")
+            if error == "NotFoundError":
+                return
+            if error != "NoModificationAllowedError" or attempt == tries - 1:
+                raise
+        await asyncio.sleep(0.2)
 
 
 async def _names(directory):

@@ -148,3 +148,30 @@ def test_damaged_entry_is_listed_with_its_size_and_delete_frees_it(clean, scenar
     assert run_py(clean, pre + "[e.key for e in await store.damaged()]") == []
     if held and kind != "idb":     # estimate() under-counts IndexedDB Blobs (README)
         assert usage(clean) <= before - held // 2, (before, usage(clean))
+
+
+def test_indexeddb_chunks_no_record_or_name_claims_are_listed_and_freed(clean):
+    """Chunks of a bare-uuid generation (written before ids carried their key) that no record
+    names: one row for them all, and its Delete frees them."""
+    clean.evaluate("""() => new Promise((ok, no) => {
+        const req = indexedDB.open("model-store");
+        req.onsuccess = () => {
+            const tx = req.result.transaction("chunks", "readwrite");
+            tx.objectStore("chunks").put(new Blob([new Uint8Array(4 << 20).fill(5)]),
+                                         ["0b7c5a1e-6b2f-4c1a-9d3e-2f4a5b6c7d8e", 0]);
+            tx.oncomplete = () => { req.result.close(); ok(); };
+            tx.onerror = () => no(tx.error);
+        };
+    })""")
+    key = "(model data of unknown origin)"          # app.storage.idb_store.UNIDENTIFIED
+    got = run_py(clean, "from app.storage.registry import get_store\n"
+                        "[[e.key, e.size] for e in await get_store('idb').damaged()]")
+    assert got == [[key, SIZE]], got
+    from tests.storage.test_faults import refresh_panel
+    refresh_panel(clean)
+    panel = clean.get_by_role("region", name="Models & storage")
+    row = panel.get_by_role("list", name="Damaged entries in IndexedDB").get_by_role("listitem")
+    assert "Damaged:" in row.inner_text() and "4.0 MiB" in row.inner_text()
+    row.get_by_role("button", name=f"Delete damaged {key} from IndexedDB").click()
+    row.wait_for(state="detached", timeout=30_000)
+    assert clean.evaluate("storageTest.raw()")["idb"]["chunks"] == 0
