@@ -229,6 +229,18 @@ def test_worker_serves_complete_stored_models_offline_never_partials(
             status, body = page.evaluate(RANGE_JS, [url, "bytes=1000000-1000015"])
             assert (status, body) == (206, expected), f"{kind}, saved whole"
             run_py(page, f"await get_store({kind!r}).delete({key!r})")
+        # A complete OPFS file whose sidecar is damaged is never served (its sha256 is unknown).
+        run_py(page, f"import js\nawait get_store('opfs').save_blob({key!r}, js.modelBlob)")
+        page.evaluate("""async (name) => {
+            let dir = await navigator.storage.getDirectory();
+            for (const d of ["model-store", "complete"]) dir = await dir.getDirectoryHandle(d);
+            const w = await (await dir.getFileHandle(name + ".meta.json", {create: true})).createWritable();
+            await w.write("{oops");
+            await w.close();
+        }""", key.replace("/", "%2F"))
+        status, _ = page.evaluate(RANGE_JS, [url, "bytes=0-3"])
+        assert status != 206, "a file with a damaged sidecar was served"
+        run_py(page, f"await get_store('opfs').delete({key!r})")
         # Partial entries under the same key, in every store, are never served.
         for kind in ("cache", "opfs", "idb"):
             run_py(page, f"""

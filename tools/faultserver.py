@@ -53,8 +53,9 @@ class Stats:
 
 
 class FaultState:
-    def __init__(self, files_dir):
+    def __init__(self, files_dir, paths=()):
         self.files_dir = Path(files_dir)
+        self.paths = tuple(paths)    # site paths (prefixes) the faults and counts apply to too
         self.lock = threading.Lock()
         self.faults = Faults()
         self.stats = Stats()
@@ -99,7 +100,10 @@ class FaultHandler(SiteHandler):
     disable_nagle_algorithm = True
 
     def is_file(self):
-        return self.path.split("?", 1)[0].startswith(PREFIX)
+        """A request the faults and counts apply to: /files/, or a site path in state.paths
+        (e.g. the bundled model, so the app's own copy of it can be cut or slowed)."""
+        path = self.path.split("?", 1)[0]
+        return path.startswith(PREFIX) or any(path.startswith(p) for p in self.state.paths)
 
     def resolve(self):
         url_path = self.path.split("?", 1)[0]
@@ -218,9 +222,9 @@ class FaultHandler(SiteHandler):
         os.replace(tmp, path)
 
 
-def start(site_dir, files_dir):
-    """-> (server, base_url, FaultState)."""
-    state = FaultState(files_dir)
+def start(site_dir, files_dir, paths=()):
+    """-> (server, base_url, FaultState); `paths`: site path prefixes that get faults too."""
+    state = FaultState(files_dir, paths)
     handler = type("BoundFaultHandler", (FaultHandler,), {"state": state})
     server, base = serve_in_thread(site_dir, handler=handler)
     report = server.handle_error

@@ -27,7 +27,7 @@ from app.download.hashing import ChunkHasher, FileHasher, HashError, body_reader
 from app.download.progress import (CANCELLED, CHECKING, DONE, DOWNLOADING, FAILED, VERIFYING,
                                    Tracker)
 from app.download.recorder import Recorder
-from app.storage.base import StoreError
+from app.storage.base import QuotaExceeded, StoreError
 from app.storage.jsio import translate as store_error
 
 MAX_RESTARTS = 3   # clean restarts when the server's file changes under us
@@ -221,6 +221,22 @@ class FileDownload:
         self.version = remote.version
         meta = {"url": self.url, "version": self.version, "sha256": self.file.sha256}
         partial = await self.store.begin(self.key, self.size, meta)
+        try:
+            return await self._fill(partial, remote, meta)
+        except QuotaExceeded as exc:
+            # Out of space: what this download stored is freed at once (kept for a resume it
+            # would leave the origin's quota used up, and the to-do list unable to save).
+            self.session.abort_all()
+            try:
+                await partial.abort()
+            except Exception as cleanup:  # noqa: BLE001 - the quota error is the one to report
+                self.owner.log(f"{self.file.name}: could not remove the partial data: {cleanup!r}")
+            self.progress(done=0, state=FAILED)
+            raise self.fail(f"{exc} What this download had stored was removed, so that "
+                            "space is free again.") from None
+
+    async def _fill(self, partial, remote, meta):
+        """Fetch what `partial` lacks, verify, commit -> EntryInfo."""
         self.recorder = Recorder(partial)
         done = plan.merge(await partial.done_ranges())
         self.progress(total=self.size, done=plan.covered(done), state=DOWNLOADING)

@@ -14,7 +14,12 @@ Contract (every implementation keeps all of it):
   so a download can resume (`begin()` on an existing partial reopens it).
 - Memory is bounded: nothing buffers a whole file, whatever its size.
 - Failures raise `StoreError` subclasses with a message a user can read; a failed write
-  leaves no complete-looking entry.
+  leaves no complete-looking entry, and one refused for space (`QuotaExceeded`) leaves
+  nothing: what it wrote is freed, so the rest of the app (the to-do list) still has room.
+  A write of known size that would leave less than `quota.RESERVE` free is refused up front.
+- Damaged bookkeeping (an index, record, manifest or sidecar that cannot be read, or bytes
+  that no record claims) is never hidden and never usable: `damaged()` lists it with its size
+  and a message, `list()`/`info()`/`read()` never show it, and `delete(key)` frees it.
 
 Keys are stable strings such as "smollm2-135m-instruct-q4_1/SmolLM2-135M-Instruct.Q4_1.gguf".
 """
@@ -63,6 +68,7 @@ class EntryInfo:
     size: int
     complete: bool = True
     meta: dict = field(default_factory=dict)   # e.g. {"sha256": ..., "etag": ..., "url": ...}
+    damage: str = ""     # damaged(): what is wrong, in words a user can act on
 
 
 class Partial(ABC):
@@ -171,9 +177,16 @@ class Store(ABC):
     async def partials(self):
         """[EntryInfo(complete=False)] of resumable partial entries."""
 
+    async def damaged(self):
+        """[EntryInfo(complete=False, damage=message)] of entries whose bookkeeping is damaged
+        or whose bytes no record claims, with their size as well as it can be measured (the
+        bytes they hold). Never usable; `delete(key)` frees them."""
+        return []
+
     @abstractmethod
     async def delete(self, key):
-        """Remove a complete or partial entry (no error if absent)."""
+        """Remove a complete, partial or damaged entry and every byte it holds (no error if
+        absent)."""
 
     async def settle(self):
         """Bring the browser's usage accounting for this store up to date before an

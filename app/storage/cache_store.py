@@ -16,15 +16,19 @@ its own id, so a re-download never mixes with the entry it replaces.
 key, size, meta) say what it is, and a restore is one `match` and `blob()`. Where Chromium
 refuses an entry that big (the in-memory case above), it falls back to pieces for the rest
 of the session. Readers (here and static/js/sw-models.js) take either layout.
+
+`damaged()` reads every request of the cache once and groups it by key: an index or manifest
+that cannot be read, an index whose pieces are gone, or pieces that no index or manifest
+claims (all of a key's pieces carry its name, so each byte is attributed).
 """
 import json
 
 from app.compat import JsException, js, js_none, to_js_object
-from app.storage import quota
+from app.storage import quota, ranges
 from app.storage.base import EntryInfo, NotFound, Store, StoreError
 from app.storage.jsio import (
-    blob_of, call, concat_stream, dumps, error_name, file_name, key_of, loads, translate,
-    translated)
+    blob_of, body_size, call, concat_stream, damage_text, dumps, error_name, file_name,
+    key_of, loads, translate, translated)
 from app.storage.pieces import PiecePartial
 
 CACHE = "model-store"
@@ -107,20 +111,20 @@ class CachePartial(PiecePartial):
 
     async def _finish(self, meta, segments):
         cache = await _cache()
-        old = await self.store._index(self.key)
         index = {"key": self.key, "size": self.size, "meta": meta, "gen": self.gen,
                  "segments": [[o, n, a, b] for (o, n), a, b in segments]}
         await call(cache, "put", _url("model", self.key), _response(json.dumps(index), {
             "Content-Type": "application/json",
             **_model_headers(self.key, self.size, meta, PIECES)}))
-        # The entry is complete now; what follows is cleanup.
+        # The entry is complete now; what follows is cleanup: unused pieces of this generation
+        # and every other generation of the key (the entry replaced, or bytes that a damaged
+        # index no longer named).
         await cache.delete(_url("partial", self.key))
         used = {o for (o, _n), _a, _b in segments}
         for offset, _n, _ref in await self._pieces():
             if offset not in used:
                 await cache.delete(_piece_url(self.key, self.gen, offset))
-        if old and old["gen"] and old["gen"] != self.gen:
-            await self.store._delete_gen(self.key, old["gen"])
+        await self.store._delete_pieces(self.key, keep=self.gen)
 
     async def _discard(self):
         cache = await _cache()
@@ -140,9 +144,7 @@ class CacheStore(Store):
         meta = dict(meta or {})
         async with translated(key, self.label):
             cache = await _cache()
-            # What the entry replaces is looked up first: the cache runs its operations in
-            # the order they were issued, and these are answered while the bytes go in.
-            replaced = cache.match(_url("model", key)), cache.match(_url("partial", key))
+            await quota.check_room(size, key, self.label)
             try:
                 await call(cache, "put", _url("model", key), _response(
                     blob, _model_headers(key, size, meta, WHOLE)))
@@ -151,15 +153,10 @@ class CacheStore(Store):
                     raise translate(exc, key, self.label) from None
                 CacheStore.refused_size = min(size, CacheStore.refused_size or size)
                 return await super().save_blob(key, blob, meta)
-            # Complete now; what follows is cleanup of what it replaced.
-            old, pending = js_none(await replaced[0]), js_none(await replaced[1])
-            if old is not None and old.headers.get("X-Model-Layout") != WHOLE:
-                if gen := loads(await old.text()).get("gen"):      # a piece index
-                    await self._delete_gen(key, str(gen))
-            if pending is not None:
-                await cache.delete(_url("partial", key))
-                if gen := loads(await pending.text()).get("gen"):
-                    await self._delete_gen(key, str(gen))
+            # Complete now; what follows is cleanup of what it replaced: a partial download
+            # and every piece of the key (an older piece entry, or bytes nothing claims).
+            await cache.delete(_url("partial", key))
+            await self._delete_pieces(key)
         await quota.after_save()
         return EntryInfo(key, size, True, meta)
 
@@ -174,13 +171,23 @@ class CacheStore(Store):
         await (await _cache()).delete(_url("piece", key, f"/{gen}"),
                                       to_js_object({"ignoreSearch": True}))
 
+    async def _delete_pieces(self, key, keep=None):
+        """Every piece of `key`, of every generation but `keep`."""
+        cache = await _cache()
+        prefix, kept = _url("piece", key, "/"), _url("piece", key, f"/{keep}?")
+        for request in await cache.keys():
+            if request.url.startswith(prefix) and not (keep and request.url.startswith(kept)):
+                await cache.delete(request)
+
     async def begin(self, key, size, meta=None):
         async with translated(key, self.label):
             found = _valid(await self._json(_url("partial", key)), "done")
             if found and found["size"] == size and dumps(found["meta"]) == dumps(meta):
+                await quota.check_room(size - ranges.covered(found["done"]), key, self.label)
                 return CachePartial(self, key, size, meta, found["done"], found["gen"])
             if found:
                 await CachePartial(self, key, found["size"], gen=found["gen"])._discard()
+            await quota.check_room(size, key, self.label)
             partial = CachePartial(self, key, size, meta)
             await partial._save_done()
             return partial
@@ -188,10 +195,14 @@ class CacheStore(Store):
     async def _entries(self, area, field):
         cache = await _cache()
         out = []
-        for request in await cache.keys():
+        requests = list(await cache.keys())
+        urls = {r.url for r in requests}
+        for request in requests:
             if f"/model-store/{area}/" in request.url:
                 if area == "model":
                     rec, _ = await _model(cache, key_of(request.url.rsplit("/", 1)[1]))
+                    if rec and not _pieces_present(rec["key"], rec, urls):
+                        rec = None                  # damaged(): part of its data is missing
                 else:
                     response = await _match(cache, request)
                     rec = response and _valid(loads(await response.text()), field)
@@ -206,6 +217,63 @@ class CacheStore(Store):
     async def list(self):
         return [EntryInfo(r["key"], r["size"], True, r["meta"])
                 for r in await self._entries("model", "segments")]
+
+    async def damaged(self):
+        cache = await _cache()
+        by_name = {}     # name -> {"model": Request, "partial": Request, "pieces": {url: Request}}
+        for request in await cache.keys():
+            area, _, rest = request.url.partition("/model-store/")[2].partition("/")
+            if area in ("model", "partial", "piece") and rest:
+                slot = by_name.setdefault(rest.split("/", 1)[0],
+                                          {"model": None, "partial": None, "pieces": {}})
+                if area == "piece":
+                    slot["pieces"][request.url] = request
+                else:
+                    slot[area] = request
+        out = []
+        for name, slot in sorted(by_name.items()):
+            if found := await self._damage_of(cache, key_of(name), slot):
+                out.append(found)
+        return out
+
+    async def _damage_of(self, cache, key, slot):
+        """EntryInfo(damage=...) of one key's requests, or None when they are sound. Only the
+        index and manifest are read, and the pieces' headers of a damaged key (for its size)."""
+        index = partial = None
+        problems, size = [], 0
+        if slot["model"] is not None and (response := await cache.match(slot["model"])):
+            if response.headers.get("X-Model-Layout") == WHOLE:
+                index = _from_headers(response.headers)
+                if index is None:
+                    size += await body_size(response)
+            else:
+                index = _valid(loads(await response.clone().text()), "segments")
+                size += await body_size(response)
+            if index is None:
+                problems.append("its index is damaged")
+        if slot["partial"] is not None and (response := await cache.match(slot["partial"])):
+            partial = _valid(loads(await response.text()), "done")
+            if partial is None:
+                problems.append("its download record is damaged")
+        if index and not _pieces_present(key, index, slot["pieces"]):
+            problems.append("part of its data is missing")
+        claimed = {r["gen"] for r in (index, partial) if r and r["gen"]}
+        unclaimed = [url for url in slot["pieces"]
+                     if url.split("?", 1)[0].rsplit("/", 1)[1] not in claimed]
+        if unclaimed and not (index or partial or problems):
+            problems.append("no record claims these bytes (an interrupted save)")
+        if not problems:
+            return None
+        if index and index.get("whole"):
+            size += index["size"]             # a sound whole file goes with it on delete
+        for request in slot["pieces"].values():
+            if (response := await cache.match(request)) is None:
+                continue
+            try:
+                size += int(response.headers.get("X-Length"))
+            except (TypeError, ValueError):
+                size += await body_size(response)
+        return EntryInfo(key, size, False, {}, damage=damage_text(problems))
 
     async def _require(self, key):
         """(cache, index, Response of a whole file or None) of a complete entry."""
@@ -256,10 +324,21 @@ class CacheStore(Store):
     async def settle(self):
         # Chromium recomputes a cache's size on its next write: a tiny put + delete makes the
         # usage of entries deleted while a Blob of them was alive drop once that Blob is gone.
+        # Best effort: with the quota used up the put is refused, and reading storage must
+        # never fail because storage is full.
         cache = await _cache()
         marker = f"{js.location.origin}/model-store/settle"
-        await call(cache, "put", marker, js.Response.new(""))
+        try:
+            await call(cache, "put", marker, js.Response.new(""))
+        except JsException:
+            return
         await cache.delete(marker)
+
+
+def _pieces_present(key, index, urls):
+    """Every piece a piece index names is among `urls` (a whole file has no pieces)."""
+    return index.get("whole") or all(_piece_url(key, index["gen"], seg[0]) in urls
+                                      for seg in index["segments"])
 
 
 def _from_headers(headers):

@@ -42,6 +42,28 @@ def call(obj, method, *args):
     return _caller(obj, method, to_js(list(args)))
 
 
+_counter = None
+
+
+async def body_size(response):
+    """Bytes in a Response's body, counted by reading it as a stream in JS (no bytes reach
+    Python; unlike `blob()`, a stream does not pin a Cache API entry in the usage)."""
+    global _counter
+    if _counter is None:
+        _counter = js.Function.new("r", """
+            return (async () => {
+              if (!r.body) return 0;
+              const reader = r.body.getReader();
+              let n = 0;
+              for (;;) {
+                const { done, value } = await reader.read();
+                if (done) return n;
+                n += value.byteLength;
+              }
+            })();""")
+    return int(await _counter(response))
+
+
 def to_u8(data):
     """JS Uint8Array for `data`; Python bytes (small data, tests) are copied once into JS."""
     if isinstance(data, (bytes, bytearray, memoryview)):
@@ -93,6 +115,12 @@ def loads(text):
     return value if isinstance(value, dict) else {}
 
 
+def damage_text(problems):
+    """What a damaged() entry says: what is wrong and what to do."""
+    return (f"Damaged: {'; '.join(problems)}. It cannot be used; delete it to free the space "
+            "(download it again if you need it).")
+
+
 def mib(size):
     return f"{size / MiB:,.1f} MiB"
 
@@ -108,9 +136,8 @@ def translate(exc, key, label, action="save"):
     name = error_name(exc)
     detail = getattr(exc, "message", "") or str(exc)
     if name == "QuotaExceededError":
-        return QuotaExceeded(
-            f"Not enough storage space to {action} {key} in {label}. Delete models you no "
-            f"longer need (Models & storage panel) or free disk space, then try again.")
+        from app.storage.quota import no_room_message
+        return QuotaExceeded(no_room_message(key, label, action=action))
     if name == "NotFoundError":
         return NotFound(f"{key} is not stored in {label}.")
     if name in ("NotAllowedError", "SecurityError"):

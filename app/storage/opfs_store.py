@@ -12,18 +12,25 @@ Writes go through a dedicated worker with createSyncAccessHandle when the browse
 the main thread, createWritable only commits a file on close() and keepExistingData copies
 the whole file each time, so there a partial is kept as piece files and assembled on commit.
 A sequential `write()` on the main thread skips the pieces and streams into one file.
+
+Damage (`damaged()`): a sidecar that cannot be read or does not match its file (the file's
+sha256 is then unknown: it is never used), a manifest that cannot be read, and partial data
+with no manifest (an interrupted one-go write), each with the bytes it holds.
 """
+import asyncio
 import json
 
 from app.compat import JsException, js, to_js_object
 from app.storage import quota, ranges
 from app.storage.base import EntryInfo, NotFound, Store, StoreError
-from app.storage.jsio import dumps, call, file_name, key_of, loads, nbytes, to_u8, translated
+from app.storage.jsio import (
+    call, damage_text, dumps, file_name, key_of, loads, nbytes, to_u8, translated)
 from app.storage.opfs_sync import FileSink, SyncWorker
 from app.storage.pieces import PiecePartial
 
 ROOT, COMPLETE, PARTIAL = "model-store", "complete", "partial"
 META = ".meta.json"
+SIDECAR_DAMAGED = "its record is damaged, so the file cannot be checked"
 
 
 def _create():
@@ -60,12 +67,49 @@ async def _read_json(directory, name):
         return None
 
 
-async def _remove(directory, name, recursive=False):
+async def _sidecar(complete, name, size):
+    """("ok", meta), ("absent", {}) (no sidecar: nothing to keep) or ("damaged", None) for the
+    sidecar of the complete file `name` of `size` bytes."""
     try:
-        await directory.removeEntry(name, to_js_object({"recursive": recursive}))
-    except JsException as exc:
-        if getattr(exc, "name", "") != "NotFoundError":
-            raise
+        text = await (await (await complete.getFileHandle(name + META)).getFile()).text()
+    except JsException:
+        return "absent", {}
+    try:
+        side = json.loads(text)
+        meta = side.get("meta") or {}
+        if side["key"] == key_of(name) and int(side["size"]) == size and isinstance(meta, dict):
+            return "ok", dict(meta)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    return "damaged", None
+
+
+async def _size(handle):
+    """Bytes of a file or of every file in a folder (0 where one cannot be read: a file
+    held open by a sync access handle)."""
+    try:
+        if handle.kind == "file":
+            return int((await handle.getFile()).size)
+        return sum([await _size(h) async for h in handle.values()])
+    except JsException:
+        return 0
+
+
+async def _remove(directory, name, recursive=False, tries=10):
+    """Remove an entry (absent is fine). Another tab removing or writing the same entry holds
+    it for a moment (NoModificationAllowedError, measured with two tabs deleting one model at
+    once): a few short retries, then the error."""
+    for attempt in range(tries):
+        try:
+            await directory.removeEntry(name, to_js_object({"recursive": recursive}))
+            return
+        except JsException as exc:
+            error = getattr(exc, "name", "")
+            if error == "NotFoundError":
+                return
+            if error != "NoModificationAllowedError" or attempt == tries - 1:
+                raise
+        await asyncio.sleep(0.2)
 
 
 async def _names(directory):
@@ -208,6 +252,7 @@ class OpfsStore(Store):
         """sync: None = use the worker when the browser supports it; False = main thread only."""
         self.sync = sync
         self.worker = None
+        self._writing = set()   # keys of one-go writes in progress here (no manifest yet)
         self._mode = None   # "file" (worker) or "pieces" (main thread), decided on first write
 
     async def mode(self):
@@ -226,15 +271,25 @@ class OpfsStore(Store):
             found = _valid(await _read_json(await _dir(PARTIAL), file_name(key) + ".json"))
             if (found and found["size"] == size and found["layout"] == layout
                     and dumps(found["meta"]) == dumps(meta)):
+                await quota.check_room(size - ranges.covered(found["done"]), key, self.label)
                 return cls(self, key, size, meta, found["done"])
             await cls(self, key, size)._discard()
+            await quota.check_room(size, key, self.label)
             partial = cls(self, key, size, meta)
             await partial._save_done()
             return partial
 
     async def write(self, key, chunks, size, meta=None):
-        if await self.mode() == "file":
-            return await self._write_in_worker(key, chunks, size, meta)
+        await quota.check_room(size, key, self.label)
+        self._writing.add(key)
+        try:
+            if await self.mode() == "file":
+                return await self._write_in_worker(key, chunks, size, meta)
+            return await self._write_on_main_thread(key, chunks, size, meta)
+        finally:
+            self._writing.discard(key)
+
+    async def _write_on_main_thread(self, key, chunks, size, meta):
         # Main thread, sequential: one writable, no pieces to assemble afterwards.
         partial = PiecesPartial(self, key, size, meta)
         offset = 0
@@ -297,31 +352,36 @@ class OpfsStore(Store):
                 out.append(EntryInfo(m["key"], m["size"], False, m["meta"]))
         return out
 
-    async def _file(self, key):
+    async def _entry(self, key):
+        """(File, meta) of a sound complete entry; NotFound, or StoreError when damaged."""
         async with translated(key, self.label, "read"):
+            complete = await _dir(COMPLETE)
             try:
-                handle = await (await _dir(COMPLETE)).getFileHandle(file_name(key))
+                handle = await complete.getFileHandle(file_name(key))
             except JsException as exc:
-                if getattr(exc, "name", "") in ("NotFoundError", "TypeError"):
+                if getattr(exc, "name", "") in ("NotFoundError", "TypeError", "TypeMismatchError"):
                     raise NotFound(f"{key} is not stored in {self.label}.") from None
                 raise
-            return await handle.getFile()
+            file = await handle.getFile()
+            state, meta = await _sidecar(complete, file_name(key), int(file.size))
+        if state == "damaged":
+            raise StoreError(f"{key} in {self.label}: " + damage_text([SIDECAR_DAMAGED]))
+        return file, meta
 
     async def read(self, key):
-        return await self._file(key)
+        return (await self._entry(key))[0]
 
     async def handle(self, key):
         """The FileSystemFileHandle of a complete entry (what the File System Access store keeps)."""
-        await self._file(key)
+        await self._entry(key)
         return await (await _dir(COMPLETE)).getFileHandle(file_name(key))
 
     async def info(self, key):
         try:
-            file = await self._file(key)
-        except NotFound:
+            file, meta = await self._entry(key)
+        except StoreError:          # absent or damaged: not a usable entry
             return None
-        side = await _read_json(await _dir(COMPLETE), file_name(key) + META) or {}
-        return EntryInfo(key, int(file.size), True, dict(side.get("meta") or {}))
+        return EntryInfo(key, int(file.size), True, meta)
 
     async def list(self):
         complete = await _dir(COMPLETE)
@@ -330,10 +390,44 @@ class OpfsStore(Store):
             if name.endswith(META):
                 continue
             file = await (await complete.getFileHandle(name)).getFile()
-            side = await _read_json(complete, name + META) or {}
-            out.append(EntryInfo(key_of(name), int(file.size), True,
-                                 dict(side.get("meta") or {})))
+            state, meta = await _sidecar(complete, name, int(file.size))
+            if state != "damaged":                 # damaged() lists it
+                out.append(EntryInfo(key_of(name), int(file.size), True, meta))
         return out
+
+    async def damaged(self):
+        complete, partial = await _dir(COMPLETE), await _dir(PARTIAL)
+        found = {}       # key -> ([problems], bytes)
+
+        def note(key, problem, nbytes):
+            problems, size = found.get(key, ([], 0))
+            found[key] = ([*problems, problem] if problem else problems, size + nbytes)
+        files = {h.name: h async for h in complete.values() if not h.name.endswith(META)}
+        for name, handle in files.items():
+            size = await _size(handle)
+            if (await _sidecar(complete, name, size))[0] == "damaged":
+                note(key_of(name), SIDECAR_DAMAGED, size)
+        parts = {}       # partial name -> {suffix: handle}
+        async for handle in partial.values():
+            for suffix in (".json", ".data", ".pieces"):
+                if handle.name.endswith(suffix):
+                    parts.setdefault(handle.name[:-len(suffix)], {})[suffix] = handle
+        for name, here in parts.items():
+            key = key_of(name)
+            if ".json" in here:
+                if _valid(await _read_json(partial, name + ".json")) is not None:
+                    continue                       # a resumable download: partials() lists it
+                problem = "its download record is damaged"
+            elif key in self._writing:
+                continue                           # a one-go write in progress in this tab
+            else:
+                problem = "no record claims these bytes (an interrupted save)"
+            held = sum([await _size(h) for h in here.values()])
+            if key not in found and name in files:   # delete(key) frees the file as well
+                held += await _size(files[name])
+            note(key, problem, held)
+        return [EntryInfo(key, size, False, {}, damage=damage_text(problems))
+                for key, (problems, size) in sorted(found.items())]
 
     async def delete(self, key):
         name = file_name(key)

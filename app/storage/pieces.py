@@ -28,6 +28,7 @@ class PiecePartial(Partial):
         self._pending = []       # piece puts in flight
         self._marked = []        # ranges marked done, waiting for the next record save
         self._save_lock = asyncio.Lock()
+        self._aborted = False
 
     # -- what a store implements -------------------------------------------------------
     async def _put_piece(self, offset, blob):
@@ -113,9 +114,14 @@ class PiecePartial(Partial):
 
     async def record(self):
         """Group commit: ranges noted while a save runs are recorded together by the next
-        one (one flush + one record for several parallel chunks, same ordering guarantee)."""
+        one (one flush + one record for several parallel chunks, same ordering guarantee).
+        Shielded: a caller cancelled mid-save (a download failing elsewhere) must not leave a
+        half-done save whose JS write lands after `abort()` and brings the entry back."""
+        await asyncio.shield(self._record())
+
+    async def _record(self):
         async with self._save_lock:
-            if not self._marked:
+            if not self._marked or self._aborted:
                 return                   # the save that just ran recorded ours too
             batch = self._take_marked()
             try:
@@ -158,9 +164,11 @@ class PiecePartial(Partial):
         await quota.after_save()
 
     async def abort(self):
+        self._aborted = True         # a record saved after this would bring the entry back
         self._runs.clear()
-        self._marked.clear()         # a record saved after this would bring the entry back
+        self._marked.clear()
         pending, self._pending = self._pending, []
         await asyncio.gather(*pending, return_exceptions=True)
-        async with translated(self.key, self.store.label, "delete"):
-            await self._discard()
+        async with self._save_lock:  # a record in flight lands before the discard
+            async with translated(self.key, self.store.label, "delete"):
+                await self._discard()

@@ -17,6 +17,11 @@ def merge(ranges):
     return out
 
 
+def covered(ranges):
+    """Bytes inside `ranges` (overlaps counted once)."""
+    return sum(e - s for s, e in merge(ranges))
+
+
 def add(ranges, start, end):
     return merge([*ranges, (start, end)])
 

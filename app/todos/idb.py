@@ -12,6 +12,23 @@ DB_NAME = "todo-assistant"
 STORE = "todos"         # out-of-line keys: a value that cannot be read still has its key
 
 
+class StorageFull(Exception):
+    """The browser refused a to-do save for space; str() says what to do."""
+
+
+NO_SPACE = ("Your change could not be saved: this site has no storage space left. Delete "
+            "models you no longer need (Models & storage panel), then try again.")
+
+
+async def _commit(tx):
+    try:
+        await idb.done(tx)
+    except idb.IDBError as exc:
+        if exc.name == "QuotaExceededError":
+            raise StorageFull(NO_SPACE) from None
+        raise
+
+
 class IdbTodoStore:
     def __init__(self, name=DB_NAME):
         self.name = name
@@ -45,13 +62,13 @@ class IdbTodoStore:
         tx, store = await self._tx("readwrite")
         for key, record in records.items():
             store.put(to_js_object(record), key)
-        await idb.done(tx)
+        await _commit(tx)
 
     async def delete_many(self, keys):
         tx, store = await self._tx("readwrite")
         for key in keys:
             store.delete(key)
-        await idb.done(tx)
+        await _commit(tx)
 
 
 def _to_py(value):

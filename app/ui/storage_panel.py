@@ -153,7 +153,7 @@ class StoragePanel:
         self.default_select.value = current
 
     async def _store_section(self, store):
-        items, partial_items = [], []
+        items, partial_items, damaged_items = [], [], []
         try:
             for entry in await store.list():
                 items.append(await self._model_item(store, entry))
@@ -163,6 +163,14 @@ class StoragePanel:
                     h("span", f"{fmt_bytes(entry.size)}, incomplete download", class_="model-size"),
                     " ", self._button("Discard", "delete", store, entry.key,
                                       f"Discard incomplete {entry.key} from {store.label}")))
+            for entry in await store.damaged():     # never hidden: it holds space
+                damaged_items.append(h(
+                    "li", h("span", entry.key, class_="model-key"), " ",
+                    h("span", fmt_bytes(entry.size), class_="model-size"), " ",
+                    h("span", entry.damage, class_="model-damage"), " ",
+                    self._button("Delete", "delete", store, entry.key,
+                                 f"Delete damaged {entry.key} from {store.label}"),
+                    class_="model-damaged"))
         except Exception as exc:
             items = [h("li", f"Could not list {store.label}: {exc}", class_="storage-error")]
         if not items:
@@ -173,6 +181,9 @@ class StoragePanel:
         if partial_items:
             section.append(h("ul", partial_items, class_="model-list",
                              aria_label=f"Incomplete downloads in {store.label}"))
+        if damaged_items:
+            section.append(h("ul", damaged_items, class_="model-list",
+                             aria_label=f"Damaged entries in {store.label}"))
         if store.kind == "fsa":
             section.append(h("button", "Use a model file from disk", type="button",
                              data_action="pick", data_store="fsa"))

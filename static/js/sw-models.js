@@ -50,6 +50,19 @@ const modelStoreLookups = {
       let dir = await navigator.storage.getDirectory();
       for (const name of ["model-store", "complete"]) dir = await dir.getDirectoryHandle(name);
       const file = await (await dir.getFileHandle(storeName(key))).getFile();
+      // A sidecar that cannot be read or names another size is damage (opfs_store.damaged()):
+      // the file's sha256 is unknown, so it is never served. No sidecar: nothing was kept.
+      let side = null;
+      try {
+        side = await (await dir.getFileHandle(storeName(key) + ".meta.json")).getFile();
+      } catch (err) {
+        if (err.name !== "NotFoundError") throw err;
+      }
+      if (side) {
+        let meta = null;
+        try { meta = JSON.parse(await side.text()); } catch { return null; }
+        if (meta?.key !== key || Number(meta?.size) !== file.size) return null;
+      }
       return completeResponse(file, file.size);
     } catch (err) {
       if (err.name === "NotFoundError" || err.name === "TypeMismatchError") return null;

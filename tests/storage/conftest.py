@@ -50,7 +50,7 @@ def wipe(page):
     run_py(page, """
 from app.storage.registry import all_stores
 for s in all_stores():
-    for e in [*await s.list(), *await s.partials()]:
+    for e in [*await s.list(), *await s.partials(), *await s.damaged()]:
         await s.delete(e.key)
 True
 """)
@@ -79,6 +79,39 @@ class Profile:
             self.context.close()
             self.context = None
             assert not self.guard.blocked, f"requests left the machine: {self.guard.blocked}"
+
+    def kill(self):
+        """SIGKILL the browser of this profile (what a crash or a killed process does): no
+        unload, no flush, nothing the app could finish. The profile can be launched again."""
+        import os
+        import signal
+        import time
+        pid = browser_pid(self.path)
+        os.kill(pid, signal.SIGKILL)
+        end = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < end:
+            time.sleep(0.05)
+        try:
+            self.context.close()
+        except Exception:  # noqa: BLE001 - the browser is gone; Playwright may say so
+            pass
+        self.context = None
+
+
+def browser_pid(profile_dir):
+    """The main browser process started on `profile_dir` (its cmdline names the profile and,
+    unlike its children, has no --type=)."""
+    flag = f"--user-data-dir={profile_dir}".encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if flag in args and not any(a.startswith(b"--type=") for a in args):
+            return int(proc.name)
+    raise LookupError(f"no browser runs on {profile_dir}")
 
 
 @pytest.fixture

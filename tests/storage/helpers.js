@@ -16,7 +16,45 @@
     for (let i = 0; i < n; i += 65536) crypto.getRandomValues(block.subarray(i, Math.min(n, i + 65536)));
     return block;
   }
+  // What the model stores hold, read with plain JS (not through the app's stores): every
+  // Cache API request of "model-store", every IndexedDB record key of "model-store" (chunks
+  // as a count and their Blob bytes), and every OPFS file under model-store/ with its size.
+  async function raw() {
+    const cache = await caches.open("model-store");
+    const urls = (await cache.keys()).map((r) => r.url.split("/model-store/")[1]);
+    const idb = { models: [], partials: [], chunks: 0, chunkBytes: 0 };
+    const db = await new Promise((resolve) => {
+      const req = indexedDB.open("model-store");
+      req.onupgradeneeded = () => req.transaction.abort();
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => resolve(null);
+    });
+    if (db && db.objectStoreNames.contains("chunks")) {
+      const tx = db.transaction(["models", "partials", "chunks"]);
+      const got = (req) => new Promise((ok, no) => { req.onsuccess = () => ok(req.result); req.onerror = () => no(req.error); });
+      idb.models = (await got(tx.objectStore("models").getAllKeys())).map(String);
+      idb.partials = (await got(tx.objectStore("partials").getAllKeys())).map(String);
+      const chunks = await got(tx.objectStore("chunks").getAll());
+      idb.chunks = chunks.length;
+      idb.chunkBytes = chunks.reduce((n, b) => n + (b?.size ?? 0), 0);
+    }
+    db?.close();
+    const opfs = [];
+    async function walk(dir, path) {
+      for await (const [name, handle] of dir.entries()) {
+        if (handle.kind === "file") opfs.push([path + name, (await handle.getFile()).size]);
+        else await walk(handle, path + name + "/");
+      }
+    }
+    try {
+      await walk(await (await navigator.storage.getDirectory()).getDirectoryHandle("model-store"), "");
+    } catch (err) {
+      if (err.name !== "NotFoundError") throw err;
+    }
+    return { cache: urls, idb, opfs };
+  }
   window.storageTest = {
+    raw,
     // An object with next() -> Promise<Uint8Array | undefined> (undefined is None in Python); sha256() -> hash list of what was sent.
     source(size, chunk = 1 << 20) {
       const digests = [];

@@ -186,7 +186,8 @@ fsa = get_store("fsa")
         clean.evaluate("() => { window.showOpenFilePicker = window.__picker; }")
 
 
-def test_damaged_records_are_skipped_not_fatal(clean):
+def test_damaged_records_are_not_listed_as_usable_and_not_fatal(clean):
+    # (test_damage.py: how each kind of damage is listed, shown and freed)
     got = run_py(clean, """
 import js
 from app.compat import to_js_object
@@ -203,10 +204,12 @@ d = await (await root.getDirectoryHandle("model-store", to_js_object({"create": 
 w = await (await d.getFileHandle("broken.bin.json", to_js_object({"create": True}))).createWritable()
 await w.write("[1, 2")
 await w.close()
-out = {k: [[e.key for e in await get_store(k).list()], [e.key for e in await get_store(k).partials()]]
+out = {k: [[e.key for e in await get_store(k).list()], [e.key for e in await get_store(k).partials()],
+           [e.key for e in await get_store(k).damaged()]]
        for k in ("idb", "cache", "opfs")}
 await cache.delete(js.location.origin + "/model-store/model/broken.bin")
 await d.removeEntry("broken.bin.json")
 out
 """)
-    assert got == {"idb": [[], []], "cache": [[], []], "opfs": [[], []]}
+    damaged = [[], [], ["broken.bin"]]
+    assert got == {"idb": damaged, "cache": damaged, "opfs": damaged}
