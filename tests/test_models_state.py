@@ -15,7 +15,8 @@ from tests.engines.test_active import FakeA
 
 MODEL = parse_catalog({"format": 1, "default": "m", "models": [{
     "id": "m", "name": "Model M", "engine": "a",
-    "files": [{"name": "w.bin", "url": "w.bin", "size": 10}, {"name": "t.json", "url": "t.json", "size": 2}]}]}).get("m")
+    "files": [{"name": "w.bin", "url": "w.bin", "size": 10},
+              {"name": "t.json", "url": "t.json", "size": 2}]}]}).get("m")
 
 
 def entries(*keys, size=1):

@@ -11,7 +11,8 @@ from app.compat import JsException, create_proxy, js, to_js_object
 from app.download.progress import Progress
 
 CHANNEL = "model-downloads"
-TAB_ID = f"{js.Math.random():.12f}"[2:] if js is not None else "cpython"   # tells this tab's messages apart
+# Tells this tab's messages apart from the other tabs' (a channel hears its own tab's others).
+TAB_ID = f"{js.Math.random():.12f}"[2:] if js is not None else "cpython"
 
 
 class WebLock:

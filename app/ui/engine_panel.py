@@ -5,7 +5,7 @@ model and unload it. Renders into its own area of the models panel.
 Everything it shows comes from the models state (app.models_state): a load started from the
 chat shows here too, and a model deleted from its store is shown as still loaded (it is, in
 memory) but no longer stored."""
-from app.models_state import ENGINE, FAILED, LOADED, LOADING, STORED, models
+from app.models_state import ENGINE, LOADED, LOADING, STORED, models
 from app.ui.dom import clear, h
 from app.ui.events import on, spawn
 from app.ui.shell import feature_area

@@ -196,9 +196,9 @@ class StoragePanel:
         for entry in listing.entries.values():
             items.append(await self._model_item(store, entry))
         for t in downloading:
+            where = "downloading in another tab: " if t.remote else "downloading: "
             items.append(h("li", h("span", t.progress.model_id, class_="model-key"), " ",
-                           h("span", ("downloading in another tab: " if t.remote else "downloading: ")
-                             + describe(t.progress), class_="model-size"),
+                           h("span", where + describe(t.progress), class_="model-size"),
                            class_="model-downloading"))
         for entry in listing.partials.values():
             if entry.key.startswith(busy_prefixes):
