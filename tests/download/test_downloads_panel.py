@@ -93,7 +93,8 @@ def test_a_downloads_progress_pause_and_end_show_in_every_panel_and_tab(dl_conte
         rows = [p.get_by_role("list", name="Downloadable models").get_by_role("listitem")
                 .filter(has_text=NAME) for p in (panel, other_panel)]
         status, other_status = (r.get_by_role("status") for r in rows)
-        stored, other_stored = (p.get_by_role("list", name="Models in OPFS") for p in (panel, other_panel))
+        stored, other_stored = (p.get_by_role("list", name="Models in OPFS")
+                                for p in (panel, other_panel))
         expect(other_status).to_have_text("Not downloaded to OPFS.", timeout=30_000)
 
         fault.reset(bandwidth=1 * MiB)
@@ -113,7 +114,8 @@ def test_a_downloads_progress_pause_and_end_show_in_every_panel_and_tab(dl_conte
         rows[0].get_by_role("button", name=f"Resume download of {NAME}").click()
         expect(status).to_contain_text("Downloaded to OPFS and verified", timeout=60_000)
         for s in (stored, other_stored):
-            expect(s.get_by_role("listitem").filter(has_text=key)).to_contain_text("20.0 MiB", timeout=30_000)
+            expect(s.get_by_role("listitem").filter(has_text=key)).to_contain_text(
+                "20.0 MiB", timeout=30_000)
         expect(other_status).to_contain_text("OPFS and verified", timeout=30_000)
         expect(other_panel.get_by_role("list", name="Incomplete downloads in OPFS")).to_have_count(0)
 
@@ -126,7 +128,7 @@ def test_a_downloads_progress_pause_and_end_show_in_every_panel_and_tab(dl_conte
             other.close()
 
 
-def test_a_tab_closed_mid_download_stops_showing_as_downloading_in_the_other(dl_context, fault, files):
+def test_a_tab_closed_mid_download_is_shown_paused_in_the_other(dl_context, fault, files):
     """A closed tab sends no last word; the other tab sees its lock gone and shows what it
     left: a paused, resumable download (resumed there, it completes)."""
     from playwright.sync_api import expect
@@ -137,19 +139,19 @@ def test_a_tab_closed_mid_download_stops_showing_as_downloading_in_the_other(dl_
         other_panel, other = open_panel(dl_context, fault, files)
         row = (other_panel.get_by_role("list", name="Downloadable models")
                .get_by_role("listitem").filter(has_text=NAME))
-        expect(row.get_by_role("status")).to_have_text("Not downloaded to Cache API.", timeout=30_000)
+        status = row.get_by_role("status")
+        expect(status).to_have_text("Not downloaded to Cache API.", timeout=30_000)
         fault.reset(bandwidth=1 * MiB)
         panel.get_by_role("button", name=f"Download {NAME}").click()
-        expect(row.get_by_role("status")).to_contain_text("(in another tab)", timeout=30_000)
+        expect(status).to_contain_text("(in another tab)", timeout=30_000)
         wait_until(other, lambda: fault.stats.bytes_sent > 3 * MiB)
         page.close()
-        expect(row.get_by_role("status")).to_contain_text("paused, resume to continue", timeout=60_000)
+        expect(status).to_contain_text("paused, resume to continue", timeout=60_000)
         fault.reset()
         row.get_by_role("button", name=f"Resume download of {NAME}").click()
-        expect(row.get_by_role("status")).to_contain_text("Downloaded to Cache API and verified",
-                                                          timeout=60_000)
+        expect(status).to_contain_text("Downloaded to Cache API and verified", timeout=60_000)
         other_panel.get_by_role("button", name="Delete panel-test/f20.bin from Cache API").click()
-        expect(row.get_by_role("status")).to_have_text("Not downloaded to Cache API.", timeout=30_000)
+        expect(status).to_have_text("Not downloaded to Cache API.", timeout=30_000)
     finally:
         if not page.is_closed():
             page.close()
