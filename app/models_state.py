@@ -23,12 +23,14 @@ IDLE, LOADING, LOADED, FAILED = "idle", "loading", "loaded", "failed"
 
 @dataclass
 class Listing:
-    """What one store holds: complete entries and resumable partials by key (EntryInfo), or the
-    error that kept it from being read. `read` is False until the store has been read once."""
+    """What one store holds: complete entries, resumable partials and damaged entries (never
+    usable, listed so their space can be freed) by key (EntryInfo), or the error that kept it
+    from being read. `read` is False until the store has been read once."""
     entries: dict = field(default_factory=dict)
     partials: dict = field(default_factory=dict)
     error: str | None = None
     read: bool = False
+    damaged: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -98,15 +100,16 @@ class ModelsState:
                     traceback.print_exception(exc)
 
     # -- what the stores hold --------------------------------------------------------------
-    def set_listing(self, kind, entries=(), partials=(), error=None):
-        """The store `kind` was read: its complete entries and partials ([EntryInfo]), or
-        the error message it failed with (its last good listing is then kept)."""
+    def set_listing(self, kind, entries=(), partials=(), error=None, damaged=()):
+        """The store `kind` was read: its complete, partial and damaged entries ([EntryInfo]),
+        or the error message it failed with (its last good listing is then kept)."""
         old = self.listings.get(kind, Listing())
         if error is not None:
-            self.listings[kind] = Listing(old.entries, old.partials, error, True)
+            self.listings[kind] = Listing(old.entries, old.partials, error, True, old.damaged)
         else:
             self.listings[kind] = Listing({e.key: e for e in entries},
-                                          {p.key: p for p in partials}, None, True)
+                                          {p.key: p for p in partials}, None, True,
+                                          {d.key: d for d in damaged})
         self._publish(STORED)
 
     def listing(self, kind):
@@ -116,8 +119,7 @@ class ModelsState:
         """True when store `kind` holds every file of `model`, complete and usable."""
         entries = self.listing(kind).entries
         keys = model_keys(model)
-        return bool(keys) and all(k in entries and not getattr(entries[k], "damaged", False)
-                                  for k in keys)
+        return bool(keys) and all(k in entries for k in keys)
 
     def stores_holding(self, model):
         return [kind for kind in self.listings if self.holds(kind, model)]
@@ -159,8 +161,9 @@ class ModelsState:
         if listing.error is not None and not listing.entries:
             return "error"
         if keys and all(k in listing.entries for k in keys):
-            damaged = any(getattr(listing.entries[k], "damaged", False) for k in keys)
-            return "damaged" if damaged else "stored"
+            return "stored"
+        if any(k in listing.damaged for k in keys):
+            return "damaged"
         if any(k in listing.partials for k in keys):
             return "partial"
         return "absent"

@@ -54,12 +54,14 @@ class Sync:
     async def _read(self, kind):
         from app.storage.registry import get_store
         store = get_store(kind)
+        damaged = getattr(store, "damaged", None)      # stores that can tell damaged entries
         try:
             entries, partials = await store.list(), await store.partials()
+            broken = await damaged() if damaged is not None else []
         except Exception as exc:  # noqa: BLE001 - a store that cannot be read says so
             self.state.set_listing(kind, error=str(exc) or type(exc).__name__)
         else:
-            self.state.set_listing(kind, entries, partials)
+            self.state.set_listing(kind, entries, partials, damaged=broken)
 
     async def refresh(self, kinds=None):
         from app.storage.registry import KINDS

@@ -43,12 +43,14 @@ def test_status_follows_listings_and_downloads():
     assert state.status(MODEL, "opfs") == "absent" and not state.holds("opfs", MODEL)
 
 
-def test_a_damaged_entry_is_never_usable():
+def test_a_damaged_entry_is_listed_and_never_usable():
     state = ModelsState()
-    bad = EntryInfo("m/w.bin", 10)
-    bad.damaged = True                                     # what app/storage lists for one
-    state.set_listing("idb", [bad, EntryInfo("m/t.json", 2)])
+    bad = EntryInfo("m/w.bin", 10, complete=False)        # what Store.damaged() lists
+    state.set_listing("idb", [EntryInfo("m/t.json", 2)], damaged=[bad])
     assert state.status(MODEL, "idb") == "damaged" and not state.holds("idb", MODEL)
+    assert list(state.listing("idb").damaged) == ["m/w.bin"]
+    state.set_listing("idb", error="unreadable")           # the last listing stays, damage too
+    assert list(state.listing("idb").damaged) == ["m/w.bin"]
 
 
 def test_a_store_that_cannot_be_read_keeps_its_last_listing():

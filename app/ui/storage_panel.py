@@ -192,7 +192,7 @@ class StoragePanel:
         listing = models.listing(store.kind)
         downloading = models.downloading(store.kind)
         busy_prefixes = tuple(f"{t.progress.model_id}/" for t in downloading)
-        items, partial_items = [], []
+        items, partial_items, damaged_items = [], [], []
         for entry in listing.entries.values():
             items.append(await self._model_item(store, entry))
         for t in downloading:
@@ -208,6 +208,14 @@ class StoragePanel:
                 h("span", f"{fmt_bytes(entry.size)}, incomplete download", class_="model-size"),
                 " ", self._button("Discard", "delete", store, entry.key,
                                   f"Discard incomplete {entry.key} from {store.label}")))
+        for entry in listing.damaged.values():      # never hidden: it holds space
+            damaged_items.append(h(
+                "li", h("span", entry.key, class_="model-key"), " ",
+                h("span", fmt_bytes(entry.size), class_="model-size"), " ",
+                h("span", getattr(entry, "damage", ""), class_="model-damage"), " ",
+                self._button("Delete", "delete", store, entry.key,
+                             f"Delete damaged {entry.key} from {store.label}"),
+                class_="model-damaged"))
         if listing.error is not None:
             items.append(h("li", f"Could not list {store.label}: {listing.error}",
                            class_="storage-error"))
@@ -221,6 +229,9 @@ class StoragePanel:
         if partial_items:
             section.append(h("ul", partial_items, class_="model-list",
                              aria_label=f"Incomplete downloads in {store.label}"))
+        if damaged_items:
+            section.append(h("ul", damaged_items, class_="model-list",
+                             aria_label=f"Damaged entries in {store.label}"))
         if store.kind == "fsa":
             section.append(h("button", "Use a model file from disk", type="button",
                              data_action="pick", data_store="fsa"))
