@@ -14,7 +14,8 @@ WHO = {"user": "You", "assistant": "Assistant"}
 class ChatPanel:
     def __init__(self, container, todos, active=None, load_embedded=None, state=None):
         """`active`: the shared ActiveEngine (the chat uses whatever model it holds);
-        `load_embedded()`: loads the built-in model into it (None: not offered); `state`:
+        `load_embedded()`: loads the built-in model into it -> the Engine, or None when it
+        failed (app.ui.panels.load_embedded; None: not offered); `state`:
         the models state (app.models_state) whose engine the banner shows."""
         from app.models_state import models
         self.todos = todos
@@ -107,8 +108,8 @@ class ChatPanel:
     def _on_load(self, _event):
         # Progress, the model's name and any failure arrive through the models state.
         async def load():
-            await self.load_embedded()
-            self.input.focus()
+            if await self.load_embedded() is not None:
+                self.input.focus()
         spawn(load(), lambda _msg: None)
 
     def _set_status(self, text):

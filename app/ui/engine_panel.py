@@ -14,9 +14,10 @@ BACKEND_LABELS = {"webgpu": "WebGPU (GPU)", "wasm": "WebAssembly (CPU)"}
 
 
 class EnginePanel:
-    def __init__(self, container, active, state=models):
-        """`active`: app.engines.active.ActiveEngine, which loads and publishes into `state`."""
-        self.active, self.state = active, state
+    def __init__(self, container, active, load_embedded, state=models):
+        """`active`: app.engines.active.ActiveEngine, which publishes into `state`;
+        `load_embedded()`: loads the built-in model into it (app.ui.panels.load_embedded)."""
+        self.active, self.load, self.state = active, load_embedded, state
         self.details = h("dl", class_="engine-details")
         self.notes = h("ul", class_="engine-notes")
         self.progress = h("progress", max="1", value="0", aria_label="Model loading progress",
@@ -72,12 +73,11 @@ class EnginePanel:
         return label
 
     def load_embedded(self, _event=None):
-        # The outcome (ready, or the error) reaches every panel through the models state.
-        spawn(self.active.load_embedded(), lambda _msg: None)
+        spawn(self.load(), lambda _msg: None)
 
     def unload(self, _event=None):
         spawn(self.active.unload(), lambda msg: setattr(self.error, "textContent", msg))
 
 
-def render_engine_panel(active, container=None):
-    return EnginePanel(container or feature_area("models", "engine"), active)
+def render_engine_panel(active, load_embedded, container=None):
+    return EnginePanel(container or feature_area("models", "engine"), active, load_embedded)

@@ -18,7 +18,7 @@ async def mount_todos_and_chat():
     mounted["todos"] = await mount_todos(by_id("todos-body"))
     mark_after_paint("todos-painted")
     mounted["chat"] = ChatPanel(by_id("chat-body"), mounted["todos"].todos, active=active,
-                                load_embedded=active.load_embedded)
+                                load_embedded=load_embedded)
     js.performance.measure("mount-todos-chat", "mount-todos-chat-start")
     return mounted
 
@@ -44,7 +44,7 @@ async def mount_model_features():
     features = (
         ("storage", storage_panel.render),   # lists stored models asynchronously
         ("downloads", render_downloads_panel),   # reads the catalog and stores afterwards
-        ("engine", lambda area: render_engine_panel(active, area)),
+        ("engine", lambda area: render_engine_panel(active, load_embedded, area)),
         ("web-llm", render_webllm_panel),
     )
     failed = False
@@ -95,3 +95,17 @@ def mark_after_paint(name):
     reads it)."""
     from app.compat import js
     _after_paint(lambda: js.performance.mark(name))
+
+
+async def load_embedded():
+    """Load the built-in model into the shared engine (found in a store, or copied into the
+    default store first) -> the Engine, or None when it failed. The chat and the engine section
+    both use this; a failure reaches every panel through the models state, so it is not a
+    traceback here (PyScript would show one as an error box)."""
+    from app.engines.active import active
+    from app.engines.base import EngineError
+    from app.storage.base import StoreError
+    try:
+        return await active.load_embedded()
+    except (EngineError, StoreError):
+        return None

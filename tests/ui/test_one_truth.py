@@ -120,3 +120,18 @@ def test_a_copy_and_a_delete_in_another_tab_show_here_without_a_reload(tabs):
     there.expect_stored()
     here.delete.click()
     there.expect_not_stored()
+
+
+def test_a_failed_load_is_told_by_the_chat_and_the_engine_section_alike(tabs):
+    page = tabs()
+    page.route("**/*.gguf", lambda route: route.fulfill(status=404, body="gone"))
+    ui = Panels(page)
+    ui.engine.get_by_role("button", name="Load embedded model").click()
+    expect(ui.engine.get_by_role("alert")).to_contain_text("bundled model file", timeout=UPDATE_MS)
+    expect(ui.chat).to_contain_text("The model could not be loaded: ")
+    expect(ui.chat).to_contain_text("bundled model file")
+    expect(ui.engine_status).to_have_text("No model loaded.")
+    expect(page.get_by_role("button", name="Load the built-in model")).to_be_enabled()
+    expect(ui.download).to_contain_text("Download failed: ", timeout=UPDATE_MS)   # the copy
+    expect(ui.download).to_contain_text("HTTP 404")
+    expect(ui.stored).to_have_count(0)    # nothing half-copied is listed as the model
