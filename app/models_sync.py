@@ -28,7 +28,8 @@ class Sync:
         self.state = state
         self._reads = {}          # store kind -> Coalesced read of it
         self._keep = []           # proxies and unsubscribe functions, alive with the page
-        self.channel = None
+        self.channel = None       # BroadcastChannel CHANNEL: "store X changed" to other tabs
+        self.downloads = None     # app.download.tabs.ProgressChannel: their downloads
 
     def start(self):
         from app.download.tabs import ProgressChannel

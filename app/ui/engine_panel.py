@@ -66,8 +66,8 @@ class EnginePanel:
         from app.storage.registry import get_store
         try:
             label = get_store(e.store).label
-        except KeyError:
-            return "memory only"
+        except KeyError:              # not from one of our stores (web-llm keeps its own)
+            return "—"
         if self.state.listing(e.store).read and not self.state.loaded_still_stored():
             return f"{label} (deleted there since; it stays loaded until unloaded)"
         return label
