@@ -173,8 +173,11 @@ class StoragePanel:
 
     async def _draw_stores(self):
         from app.storage import registry
-        stores = registry.all_stores()
-        sections = [await self._store_section(s) for s in stores]
+        try:
+            sections = [await self._store_section(s) for s in registry.all_stores()]
+        except Exception as exc:  # noqa: BLE001 - shown; the last drawing stays
+            self.show_error(f"Could not show storage: {exc}")
+            return
         clear(self.stores).append(*sections)
 
     async def _fill_default(self, registry):
