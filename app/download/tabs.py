@@ -11,6 +11,8 @@ from app.compat import JsException, create_proxy, js, js_get, to_js_object
 from app.download.progress import Progress
 
 CHANNEL = "model-downloads"
+# Tells this tab's messages apart from the other tabs' (a channel hears its own tab's others).
+TAB_ID = f"{js.Math.random():.12f}"[2:] if js is not None else "cpython"
 
 
 class WebLock:
@@ -76,17 +78,28 @@ class ProgressChannel:
         self._listeners = {}
 
     def publish(self, name, progress):
-        self.channel.postMessage(to_js_object({"name": name, "progress": progress.to_dict()}))
+        self.channel.postMessage(to_js_object({"name": name, "tab": TAB_ID,
+                                               "progress": progress.to_dict()}))
 
     def subscribe(self, name, callback):
         """callback(Progress) for messages about `name`; returns an unsubscribe function."""
+        return self._listen(lambda data: data.get("name") == name,
+                            lambda data, progress: callback(progress))
+
+    def watch(self, callback):
+        """callback(name, Progress) for every download running in another tab."""
+        return self._listen(lambda data: data.get("tab") != TAB_ID,
+                            lambda data, progress: callback(str(data.get("name")), progress))
+
+    def _listen(self, wanted, callback):
         def on_message(event):
             data = event.data.to_py() if hasattr(event.data, "to_py") else None
-            if isinstance(data, dict) and data.get("name") == name:
+            if isinstance(data, dict) and wanted(data):
                 try:
-                    callback(Progress.from_dict(data["progress"]))
+                    progress = Progress.from_dict(data["progress"])
                 except (TypeError, KeyError, ValueError):
-                    pass                            # a malformed message is ignored
+                    return                          # a malformed message is ignored
+                callback(data, progress)
 
         proxy = create_proxy(on_message)
         self.channel.addEventListener("message", proxy)

@@ -23,6 +23,8 @@ Contract (every implementation keeps all of it):
 
 Keys are stable strings such as "smollm2-135m-instruct-q4_1/SmolLM2-135M-Instruct.Q4_1.gguf".
 """
+import functools
+import inspect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
@@ -120,10 +122,60 @@ class Partial(ABC):
         return None
 
 
+# Every method that changes what a store holds announces it afterwards, succeeded or not (a
+# failed write may have cleaned up or left a partial): the models state re-reads that store.
+# Wrapped once here for every store, so no store and no caller can forget to say so.
+CHANGES = ("write", "save_blob", "delete", "pick", "add_handle", "add_file", "allow",
+           "accept_change")
+_observers = []
+
+
+def observe(callback):
+    """callback(store) after every change a store announces; returns the unsubscribe function."""
+    _observers.append(callback)
+    return lambda: _observers.remove(callback) if callback in _observers else None
+
+
+def announce(store):
+    """Say that `store`'s contents changed (downloads call this when they end)."""
+    for callback in list(_observers):
+        callback(store)
+
+
+def _announcing(method):
+    if inspect.iscoroutinefunction(method):
+        @functools.wraps(method)
+        async def changes(self, *args, **kwargs):
+            try:
+                return await method(self, *args, **kwargs)
+            finally:
+                announce(self)
+    else:
+        @functools.wraps(method)
+        def changes(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                announce(self)
+    changes.announces = True
+    return changes
+
+
+def _announce_changes(cls):
+    for name in CHANGES:
+        method = cls.__dict__.get(name)
+        if method is not None and not getattr(method, "announces", False):
+            setattr(cls, name, _announcing(method))
+
+
 class Store(ABC):
     kind = ""            # "cache" | "opfs" | "idb" | "fsa"
     label = ""           # shown in the UI
     read_only = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _announce_changes(cls)
 
     @abstractmethod
     async def begin(self, key, size, meta=None):
@@ -192,3 +244,6 @@ class Store(ABC):
         """Bring the browser's usage accounting for this store up to date before an
         `estimate()` (the Cache API reports a deleted entry that was still being read until
         its next write); a no-op for most stores."""
+
+
+_announce_changes(Store)   # its default write() and save_blob()

@@ -35,13 +35,22 @@ def all_stores():
 
 async def default_kind():
     kind = await kv.get(DEFAULT_KEY)
-    return kind if kind in WRITABLE else KINDS[0]
+    kind = kind if kind in WRITABLE else KINDS[0]
+    _publish_default(kind)
+    return kind
 
 
 async def set_default_kind(kind):
     if kind not in WRITABLE:
         raise ValueError(f"{kind!r} cannot be the default store (writable: {', '.join(WRITABLE)})")
     await kv.set(DEFAULT_KEY, kind)
+    _publish_default(kind)
+
+
+def _publish_default(kind):
+    # Both store choices on screen (storage, downloads) follow the models state.
+    from app.models_state import models
+    models.set_default_store(kind)
 
 
 async def default_store():

@@ -14,10 +14,15 @@ WHO = {"user": "You", "assistant": "Assistant"}
 
 
 class ChatPanel:
-    def __init__(self, container, todos, active=None, load_embedded=None):
+    def __init__(self, container, todos, active=None, load_embedded=None, state=None):
         """`active`: the shared ActiveEngine (the chat uses whatever model it holds);
-        `load_embedded(on_progress)`: loads the built-in model into it (None: not offered)."""
+        `load_embedded()`: loads the built-in model into it -> the Engine, or None when it
+        failed (app.ui.panels.load_embedded; None: not offered); `state`:
+        the models state (app.models_state) whose engine the banner shows."""
+        from app.models_state import models
         self.todos = todos
+        self.active = active
+        self.state = models if state is None else state
         self._engine = None
         self._assistant = None         # created on first use: the chat logic stays out of boot
         self.load_embedded = load_embedded
@@ -59,11 +64,9 @@ class ChatPanel:
         ]
         self.busy = False
         self._last_reply = []          # elements of the last reply (notices + message)
-        if active is not None:
-            active.subscribe(lambda engine: self.set_engine(
-                engine if engine is not None and engine.loaded else None))
-            self._engine = active.engine
-        self._update_offer()
+        from app.models_state import ENGINE
+        self._unsubscribe = self.state.subscribe(self._on_engine_state, ENGINE)
+        self._on_engine_state(ENGINE)
 
     @property
     def assistant(self):
@@ -81,7 +84,16 @@ class ChatPanel:
         self._update_offer()
         self._update_buttons()
 
+    def _on_engine_state(self, _topic):
+        from app.models_state import LOADED
+        loaded = self.active is not None and self.state.engine.status == LOADED
+        self.set_engine(self.active.engine if loaded else None)
+
     def _update_offer(self):
+        from app.models_state import FAILED, LOADING
+        e = self.state.engine
+        self.progress.hidden = e.status != LOADING
+        self.load_button.disabled = e.status == LOADING
         if self._engine is not None and self._engine.loaded:
             info = self._engine.info()
             runs_on = info.runs_on or f"{info.engine}, {info.backend}"   # what, and why
@@ -90,28 +102,24 @@ class ChatPanel:
                                        "itself.")
             self.load_button.hidden = True
             self.larger_button.hidden = True
+            return
+        if e.status == LOADING:
+            self.progress.value = e.fraction
+            self.status.textContent = f"Loading the built-in model… {e.text}".strip()
+        elif e.status == FAILED:
+            self.status.textContent = f"The model could not be loaded: {e.error}"
         else:
             self.status.textContent = ("No model loaded. Commands (“add buy milk”, “mark buy "
                                        "milk done”) and questions about your list work now.")
-            self.load_button.hidden = self.load_embedded is None
-            self.larger_button.hidden = False
+        self.load_button.hidden = self.load_embedded is None
+        self.larger_button.hidden = False
 
     def _on_load(self, _event):
-        self.load_button.disabled = True
-        self.progress.hidden = False
-
-        def progress(fraction, text=""):
-            self.progress.value = fraction
-            self.status.textContent = f"Loading the built-in model… {text}".strip()
-
+        # Progress, the model's name and any failure arrive through the models state.
         async def load():
-            try:
-                self.set_engine(await self.load_embedded(progress))
+            if await self.load_embedded() is not None:
                 self.input.focus()
-            finally:
-                self.load_button.disabled = False
-                self.progress.hidden = True
-        spawn(load(), lambda msg: self._set_status(f"The model could not be loaded: {msg}"))
+        spawn(load(), lambda _msg: None)
 
     def _set_status(self, text):
         self.status.textContent = text

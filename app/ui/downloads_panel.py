@@ -1,14 +1,18 @@
 """The "Download models" section of the Models panel: the catalog's models, a store choice,
 and per model a download button, a progress bar with text (bytes, rate, ETA), cancel, resume.
 
-Rendering is immediate and cheap; the catalog and the stores are read afterwards, in the
-background, so boot does no work beyond rendering.
+Each row shows what the models state (app.models_state) says about its model in the chosen
+store (stored, downloading here or in another tab, partly downloaded, failed, absent) and is
+redrawn on every change there, whoever made it (this panel, the chat's "Load the built-in
+model", the storage panel's Delete, another tab). Rendering is immediate and cheap; the
+catalog is read afterwards, in the background, so boot does no work beyond rendering.
 """
 import asyncio
 
 from app.compat import create_proxy, js
 from app.download.catalog import CatalogError, load_catalog
-from app.download.progress import (CANCELLED, DONE, FAILED, FINAL, describe, human_bytes)
+from app.download.progress import CANCELLED, DONE, FAILED, describe, human_bytes
+from app.models_state import DEFAULT, DOWNLOADS, STORED, models
 from app.ui.dom import append, clear, h
 from app.ui.shell import feature_area
 
@@ -21,13 +25,16 @@ class ModelRow:
 
     def __init__(self, panel, model):
         self.panel, self.model = panel, model
-        self.download = None
         size = human_bytes(model.size) if model.size is not None else "size unknown"
         self.status = h("p", "Checking the store…", class_="download-status", role="status",
                         aria_live="polite")
         self.bar = h("progress", max="1", value="0", hidden=True,
                      aria_label=f"Download progress of {model.name}")
         self.buttons = h("div", class_="download-actions")
+        # Made once and shown as the state asks: a redraw per progress tick makes no proxies.
+        self.download_button = self.button("Download", self.start, "Download")
+        self.resume_button = self.button("Resume", self.start, "Resume download of")
+        self.cancel_button = self.button("Cancel", self.cancel, "Cancel download of")
         self.element = h("li", h("span", model.name, class_="download-name"),
                          h("span", f" · {size}", class_="download-size"),
                          self.bar, self.status, self.buttons, class_="download-row",
@@ -42,62 +49,55 @@ class ModelRow:
         self.status.textContent = text
         append(clear(self.buttons), *buttons)
 
-    async def refresh(self, store):
-        """Show what the store holds for this model (complete, partly downloaded, nothing)."""
-        if self.download is not None and not self.download.finished:
-            return
-        self.bar.hidden = True
-        try:
-            infos = [await store.info(self.model.key(f)) for f in self.model.files]
-            partial_keys = {p.key for p in await store.partials()}
-        except Exception as exc:  # a broken store must not break the panel
-            self.show(f"Cannot read {store.label}: {exc}",
-                      self.button("Download", self.start, "Download"))
-            return
-        if all(infos):
-            self.show(f"Stored in {store.label} and verified.")
+    def render(self, store):
+        """Show what the models state says about this model in `store`."""
+        status = models.status(self.model, store.kind)
+        transfer = models.transfer(store.kind, self.model)
+        progress = transfer.progress if transfer is not None else None
+        self.bar.hidden = status != "downloading"
+        if status == "downloading":
+            self.bar.max = str(max(progress.total, 1))
+            self.bar.value = str(progress.done)
+            self.bar.setAttribute("aria-valuetext", describe(progress))
+            local = not transfer.remote and self.panel.running(store, self.model) is not None
+            text = describe(progress) + (" (in another tab)" if transfer.remote else "")
+            self.show(text, *([self.cancel_button] if local else []))
+        elif status == "stored":
+            if progress is not None and progress.state == DONE:
+                self.show(f"Downloaded to {store.label} and verified "
+                          f"({human_bytes(progress.total)}).")
+            else:
+                self.show(f"Stored in {store.label} and verified.")
+        elif status == "damaged":
+            self.show(f"Stored in {store.label} but damaged: delete it under “{store.label}” "
+                      "above, then download it again.")
+        elif status == "unknown":
+            self.show("Checking the store…")
+        elif status == "error":
+            self.show(f"Cannot read {store.label}: {models.listing(store.kind).error}",
+                      self.download_button)
         elif not self.model.downloadable:
             self.show(self.model.extra.get("how_to_get")
                       or "Bring this model yourself: its URL is not in the catalog.")
-        elif any(self.model.key(f) in partial_keys for f in self.model.files):
-            self.show(f"Partly downloaded to {store.label}: resume to fetch the rest.",
-                      self.button("Resume", self.start, "Resume download of"))
+        elif progress is not None and progress.state == FAILED:
+            self.show(f"Download failed: {progress.error}", self.resume_button)
+        elif status == "partial":
+            self.show(describe(progress) if progress is not None and progress.state == CANCELLED
+                      else f"Partly downloaded to {store.label}: resume to fetch the rest.",
+                      self.resume_button)
         else:
-            self.show(f"Not downloaded to {store.label}.",
-                      self.button("Download", self.start, "Download"))
+            self.show(f"Not downloaded to {store.label}.", self.download_button)
 
     def start(self):
         from app.download.manager import Download
         store = self.panel.store()
-        self.download = Download(self.model, store, on_progress=self.on_progress).start()
-        self.show("Starting…", self.button("Cancel", self.cancel, "Cancel download of"))
-        self.download.task.add_done_callback(lambda _t: self.panel.spawn(self.settled(store)))
+        if self.panel.running(store, self.model) is None:     # a double click starts one
+            Download(self.model, store).start()
 
     def cancel(self):
-        if self.download is not None:
-            self.download.cancel()
-
-    def on_progress(self, progress):
-        self.bar.hidden = False
-        self.bar.max = str(max(progress.total, 1))
-        self.bar.value = str(progress.done)
-        self.bar.setAttribute("aria-valuetext", describe(progress))
-        self.status.textContent = describe(progress)
-
-    async def settled(self, store):
-        progress = self.download.progress
-        task = self.download.task
-        error = task.exception() if not task.cancelled() else None
-        if progress.state == DONE and error is None:
-            self.show(f"Downloaded to {store.label} and verified "
-                      f"({human_bytes(progress.total)}).")
-            return
-        text = describe(progress) if progress.state in FINAL else f"Failed: {error}"
-        if progress.state == FAILED and error is not None:
-            text = f"Download failed: {error}"
-        label, prefix = ("Resume", "Resume download of") if progress.state in (CANCELLED, FAILED) \
-            else ("Download", "Download")
-        self.show(text, self.button(label, self.start, prefix))
+        download = self.panel.running(self.panel.store(), self.model)
+        if download is not None:
+            download.cancel()
 
 
 class DownloadsPanel:
@@ -135,6 +135,11 @@ class DownloadsPanel:
         from app.storage import get_store
         return get_store(self.select.value)
 
+    @staticmethod
+    def running(store, model):
+        from app.download.manager import Download
+        return Download.find(store.kind, model.id)
+
     async def load(self):
         """Fill in the catalog and the store state (runs after boot, in the background)."""
         from app.storage.registry import WRITABLE, default_kind
@@ -153,12 +158,20 @@ class DownloadsPanel:
         self.note.remove()
         self.rows = [ModelRow(self, m) for m in catalog.models]
         append(self.list, [row.element for row in self.rows])
-        await self.refresh()
+        self._unsubscribe = [models.subscribe(lambda _t: self.refresh(), STORED, DOWNLOADS),
+                             models.subscribe(lambda _t: self.follow_default(), DEFAULT)]
+        self.refresh()
 
-    async def refresh(self):
+    def follow_default(self):
+        """The default store changed (here or in the storage panel): show that one."""
+        if models.default_store is not None and self.select.value != models.default_store:
+            self.select.value = models.default_store
+            self.refresh()
+
+    def refresh(self):
         store = self.store()
         for row in self.rows:
-            await row.refresh(store)
+            row.render(store)
 
     async def store_changed(self):
         from app.storage.registry import set_default_kind
@@ -166,7 +179,7 @@ class DownloadsPanel:
             await set_default_kind(self.select.value)
         except Exception as exc:
             js.console.warn(f"could not remember the store choice: {exc!r}")
-        await self.refresh()
+        self.refresh()
 
 
 _panel = None

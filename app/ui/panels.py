@@ -1,6 +1,6 @@
 """The mounted panels by name, so one panel can reach another; tests and DevTools use it too.
-The chat follows the shared engine (app.engines.active): whoever loads a model, the chat
-uses it."""
+Every panel shows the models state (app.models_state): what is stored, downloading and
+loaded; the chat uses whatever model the shared engine (app.engines.active) holds."""
 from app.ui.dom import by_id, h
 
 mounted = {}
@@ -26,9 +26,9 @@ async def mount_todos_and_chat():
 async def mount_model_features():
     """Storage, downloads, the engine and web-llm, in the models panel, in that order. One
     that fails shows an alert in its own area; the others still mount."""
+    from app import models_sync
     from app.compat import js
     from app.engines.active import active
-    from app.engines.embedded import locate_embedded
     from app.ui import storage_panel
     from app.ui.downloads_panel import render_downloads_panel
     from app.ui.engine_panel import render_engine_panel
@@ -36,10 +36,15 @@ async def mount_model_features():
     from app.ui.webllm_panel import render_webllm_panel
 
     js.performance.mark("model-features-start")
+    try:
+        models_sync.start()     # reads every store into the models state, follows other tabs
+    except Exception:  # the panels then say what they can; the list and chat keep working
+        import traceback
+        traceback.print_exc()
     features = (
         ("storage", storage_panel.render),   # lists stored models asynchronously
         ("downloads", render_downloads_panel),   # reads the catalog and stores afterwards
-        ("engine", lambda area: render_engine_panel(active, locate_embedded, area)),
+        ("engine", lambda area: render_engine_panel(active, load_embedded, area)),
         ("web-llm", render_webllm_panel),
     )
     failed = False
@@ -92,12 +97,15 @@ def mark_after_paint(name):
     _after_paint(lambda: js.performance.mark(name))
 
 
-async def load_embedded(on_progress=None):
-    """Load the embedded default model into the shared engine -> the Engine. It is taken from
-    whichever store holds it (copied into the default store on first use), the same path the
-    models panel uses, so it is cached for offline use in one place."""
+async def load_embedded():
+    """Load the built-in model into the shared engine (found in a store, or copied into the
+    default store first) -> the Engine, or None when it failed. The chat and the engine section
+    both use this; a failure reaches every panel through the models state, so it is not a
+    traceback here (PyScript would show one as an error box)."""
     from app.engines.active import active
-    from app.engines.embedded import locate_embedded
-
-    model, store = await locate_embedded(on_progress)
-    return await active.load(model, store, on_progress)
+    from app.engines.base import EngineError
+    from app.storage.base import StoreError
+    try:
+        return await active.load_embedded()
+    except (EngineError, StoreError):
+        return None

@@ -1,13 +1,19 @@
 """The Models & storage panel: every stored model per store with its size and a delete button,
-persistent-storage state, usage and quota, the default store, and files picked from disk.
+downloads in flight into each store, which entry the engine has loaded, persistent-storage
+state, usage and quota, the default store, and files picked from disk.
 
-`render()` draws the frame at once (boot stays fast) and fills it asynchronously; the body
-carries data-state="loading" | "ready" so tests and users can tell. One delegated click
-listener serves every button, so re-rendering never leaks callbacks.
+What the stores hold comes from the models state (app.models_state) only: the panel redraws
+on every change there (a copy, a download, a delete, here or in another tab) and never keeps
+its own list. `render()` draws the frame at once (boot stays fast) and fills it when the stores
+have been read; the body carries data-state="loading" | "ready" so tests and users can tell.
+One delegated click listener serves every button, so re-rendering never leaks callbacks.
 """
 import asyncio
 
+from app.coalesce import Coalesced
 from app.compat import create_proxy
+from app.download.progress import describe
+from app.models_state import DEFAULT, DOWNLOADS, ENGINE, STORED, models
 from app.ui.dom import clear, h, missing
 from app.ui.shell import feature_area
 
@@ -56,6 +62,12 @@ class StoragePanel:
         self._change = create_proxy(self._on_change)
         body.addEventListener("click", self._click)
         body.addEventListener("change", self._change)
+        self.redraw = Coalesced(self._draw_stores)
+        self.recount = Coalesced(self._show_usage)
+        self._unsubscribe = [
+            models.subscribe(lambda _t: self._request(self.redraw), STORED, DOWNLOADS, ENGINE),
+            models.subscribe(lambda _t: self._request(self.recount), STORED),
+            models.subscribe(lambda _t: self._show_default(), DEFAULT)]
 
     def frame(self):
         clear(self.body).append(
@@ -95,9 +107,8 @@ class StoragePanel:
             self._spawn(self._act("default", target.value, None))
         elif target == self.file_input and target.files.length:
             from app.storage.registry import get_store
-            get_store("fsa").add_file(target.files.item(0))
+            get_store("fsa").add_file(target.files.item(0))     # the state redraws us
             target.value = ""
-            self._spawn(self.refresh())
 
     async def _act(self, action, kind, key):
         from app.storage import quota
@@ -118,19 +129,37 @@ class StoragePanel:
                 await get_store("fsa").pick()
         except Exception as exc:  # a failed action is shown, never crashes the panel
             self.show_error(str(exc))
-        await self.refresh()
+        if action in ("persist", "default"):     # not model contents: the state has no word
+            await self._request(self.recount)
 
     def show_error(self, message):
         self.error.textContent = message or ""
         self.error.hidden = not message
 
     # -- filling in ----------------------------------------------------------------------
-    def refresh_later(self):
-        self._spawn(self.refresh())
-
     async def refresh(self):
-        from app.storage import quota, registry
+        """Read every store again, then show it (what the stores hold, usage and quota)."""
+        from app import models_sync
         self.body.dataset.state = "loading"
+        await models_sync.refresh()
+        await self._request(self.recount)
+        await self._request(self.redraw)
+
+    def _request(self, job):
+        """Run a Coalesced redraw or recount; "ready" only once neither has work left."""
+        self.body.dataset.state = "loading"
+        task = job()
+        task.add_done_callback(lambda _t: self._maybe_ready())
+        return task
+
+    def _maybe_ready(self):
+        from app.storage.registry import KINDS
+        idle = not (self.redraw.busy or self.recount.busy)
+        if idle and all(models.listing(k).read for k in KINDS):
+            self.body.dataset.state = "ready"
+
+    async def _show_usage(self):
+        from app.storage import quota, registry
         try:
             for store in registry.all_stores():
                 await store.settle()
@@ -139,41 +168,63 @@ class StoragePanel:
             self.persist.textContent = persist_text(state) + " "
             self.persist_button.hidden = bool(state.get("persisted"))
             await self._fill_default(registry)
-            sections = [await self._store_section(s) for s in registry.all_stores()]
-            clear(self.stores).append(*sections)
         except Exception as exc:
             self.show_error(f"Could not read storage: {exc}")
-        self.body.dataset.state = "ready"
+
+    async def _draw_stores(self):
+        from app.storage import registry
+        try:
+            sections = [await self._store_section(s) for s in registry.all_stores()]
+        except Exception as exc:  # noqa: BLE001 - shown; the last drawing stays
+            self.show_error(f"Could not show storage: {exc}")
+            return
+        clear(self.stores).append(*sections)
 
     async def _fill_default(self, registry):
-        current = await registry.default_kind()
-        clear(self.default_select).append(*[
-            h("option", registry.get_store(k).label, value=k, selected=(k == current))
-            for k in registry.WRITABLE])
-        self.default_select.value = current
+        if not self.default_select.options.length:
+            self.default_select.append(*[h("option", registry.get_store(k).label, value=k)
+                                         for k in registry.WRITABLE])
+        await registry.default_kind()        # publishes it: _show_default follows
+        self._show_default()
+
+    def _show_default(self):
+        if models.default_store is not None:
+            self.default_select.value = models.default_store
 
     async def _store_section(self, store):
+        listing = models.listing(store.kind)
+        downloading = models.downloading(store.kind)
+        busy_prefixes = tuple(f"{t.progress.model_id}/" for t in downloading)
         items, partial_items, damaged_items = [], [], []
-        try:
-            for entry in await store.list():
-                items.append(await self._model_item(store, entry))
-            for entry in await store.partials():
-                partial_items.append(h(
-                    "li", h("span", entry.key, class_="model-key"), " ",
-                    h("span", f"{fmt_bytes(entry.size)}, incomplete download", class_="model-size"),
-                    " ", self._button("Discard", "delete", store, entry.key,
-                                      f"Discard incomplete {entry.key} from {store.label}")))
-            for entry in await store.damaged():     # never hidden: it holds space
-                damaged_items.append(h(
-                    "li", h("span", entry.key, class_="model-key"), " ",
-                    h("span", fmt_bytes(entry.size), class_="model-size"), " ",
-                    h("span", entry.damage, class_="model-damage"), " ",
-                    self._button("Delete", "delete", store, entry.key,
-                                 f"Delete damaged {entry.key} from {store.label}"),
-                    class_="model-damaged"))
-        except Exception as exc:
-            items = [h("li", f"Could not list {store.label}: {exc}", class_="storage-error")]
-        if not items:
+        for entry in listing.entries.values():
+            items.append(await self._model_item(store, entry))
+        for t in downloading:
+            where = "downloading in another tab: " if t.remote else "downloading: "
+            items.append(h("li", h("span", t.progress.model_id, class_="model-key"), " ",
+                           h("span", where + describe(t.progress), class_="model-size"),
+                           class_="model-downloading"))
+        for entry in listing.partials.values():
+            if entry.key.startswith(busy_prefixes):
+                continue                 # the download in flight above
+            partial_items.append(h(
+                "li", h("span", entry.key, class_="model-key"), " ",
+                h("span", f"{fmt_bytes(entry.size)}, incomplete download", class_="model-size"),
+                " ", self._button("Discard", "delete", store, entry.key,
+                                  f"Discard incomplete {entry.key} from {store.label}")))
+        for entry in listing.damaged.values():      # never hidden: it holds space
+            damaged_items.append(h(
+                "li", h("span", entry.key, class_="model-key"), " ",
+                h("span", fmt_bytes(entry.size), class_="model-size"), " ",
+                h("span", getattr(entry, "damage", ""), class_="model-damage"), " ",
+                self._button("Delete", "delete", store, entry.key,
+                             f"Delete damaged {entry.key} from {store.label}"),
+                class_="model-damaged"))
+        if listing.error is not None:
+            items.append(h("li", f"Could not list {store.label}: {listing.error}",
+                           class_="storage-error"))
+        if not listing.read:
+            items = [h("li", "Reading…", class_="placeholder")]
+        elif not items:
             items = [h("li", "No models stored here.", class_="placeholder")]
         section = h("section", h("h3", store.label),
                     h("ul", items, class_="model-list", aria_label=f"Models in {store.label}"),
@@ -205,6 +256,8 @@ class StoragePanel:
                 li.append(h("span", "(no longer on disk)", class_="model-note"), " ")
         elif entry.meta.get("session"):
             li.append(h("span", "(this session only)", class_="model-note"), " ")
+        if (store.kind, entry.key) in models.loaded_keys():
+            li.append(h("span", "(loaded in the engine)", class_="model-note model-loaded"), " ")
         label = "Forget" if store.kind == "fsa" else "Delete"
         li.append(self._button(label, "delete", store, entry.key,
                                f"{label} {entry.key} from {store.label}"))
@@ -223,5 +276,6 @@ def render(container=None):
     global current
     current = StoragePanel(container or feature_area("models", "storage"))
     current.frame()
-    current.refresh_later()
+    current._request(current.recount)
+    current._request(current.redraw)     # "Reading…" until the models state has read the stores
     return current

@@ -78,3 +78,82 @@ def test_a_broken_catalog_is_a_message_not_a_crash(dl_context, fault):
         wait_until(page, lambda: "could not be loaded" in panel.inner_text())
     finally:
         page.close()
+
+
+def test_a_downloads_progress_pause_and_end_show_in_every_panel_and_tab(dl_context, fault, files):
+    """One download, seen from the tab that runs it and from another one: the downloads row,
+    the storage list (in flight, then incomplete once paused, then stored with its size)."""
+    from playwright.sync_api import expect
+    key = "panel-test/f20.bin"
+    panel, page = open_panel(dl_context, fault, files)
+    other_panel = other = None
+    try:
+        panel.get_by_label("Store for downloads").select_option("opfs")
+        other_panel, other = open_panel(dl_context, fault, files)
+        rows = [p.get_by_role("list", name="Downloadable models").get_by_role("listitem")
+                .filter(has_text=NAME) for p in (panel, other_panel)]
+        status, other_status = (r.get_by_role("status") for r in rows)
+        stored, other_stored = (p.get_by_role("list", name="Models in OPFS")
+                                for p in (panel, other_panel))
+        expect(other_status).to_have_text("Not downloaded to OPFS.", timeout=30_000)
+
+        fault.reset(bandwidth=1 * MiB)
+        rows[0].get_by_role("button", name=f"Download {NAME}").click()
+        expect(stored).to_contain_text("panel-test downloading: ", timeout=30_000)
+        expect(other_status).to_contain_text("(in another tab)", timeout=30_000)
+        expect(other_stored).to_contain_text("panel-test downloading in another tab", timeout=30_000)
+        wait_until(page, lambda: fault.stats.bytes_sent > 3 * MiB)
+        rows[0].get_by_role("button", name=f"Cancel download of {NAME}").click()
+        for p in (panel, other_panel):       # paused: incomplete in the store, in both tabs
+            expect(p.get_by_role("list", name="Incomplete downloads in OPFS")).to_contain_text(
+                key, timeout=30_000)
+        expect(other_status).to_contain_text("paused, resume to continue", timeout=30_000)
+        expect(rows[1].get_by_role("button", name=f"Resume download of {NAME}")).to_be_visible()
+
+        fault.reset()
+        rows[0].get_by_role("button", name=f"Resume download of {NAME}").click()
+        expect(status).to_contain_text("Downloaded to OPFS and verified", timeout=60_000)
+        for s in (stored, other_stored):
+            expect(s.get_by_role("listitem").filter(has_text=key)).to_contain_text(
+                "20.0 MiB", timeout=30_000)
+        expect(other_status).to_contain_text("OPFS and verified", timeout=30_000)
+        expect(other_panel.get_by_role("list", name="Incomplete downloads in OPFS")).to_have_count(0)
+
+        other_panel.get_by_role("button", name=f"Delete {key} from OPFS").click()
+        expect(status).to_have_text("Not downloaded to OPFS.", timeout=30_000)
+        expect(stored.get_by_role("listitem").filter(has_text=key)).to_have_count(0)
+    finally:
+        page.close()
+        if other is not None:
+            other.close()
+
+
+def test_a_tab_closed_mid_download_is_shown_paused_in_the_other(dl_context, fault, files):
+    """A closed tab sends no last word; the other tab sees its lock gone and shows what it
+    left: a paused, resumable download (resumed there, it completes)."""
+    from playwright.sync_api import expect
+    panel, page = open_panel(dl_context, fault, files)
+    other = None
+    try:
+        panel.get_by_label("Store for downloads").select_option("cache")
+        other_panel, other = open_panel(dl_context, fault, files)
+        row = (other_panel.get_by_role("list", name="Downloadable models")
+               .get_by_role("listitem").filter(has_text=NAME))
+        status = row.get_by_role("status")
+        expect(status).to_have_text("Not downloaded to Cache API.", timeout=30_000)
+        fault.reset(bandwidth=1 * MiB)
+        panel.get_by_role("button", name=f"Download {NAME}").click()
+        expect(status).to_contain_text("(in another tab)", timeout=30_000)
+        wait_until(other, lambda: fault.stats.bytes_sent > 3 * MiB)
+        page.close()
+        expect(status).to_contain_text("paused, resume to continue", timeout=60_000)
+        fault.reset()
+        row.get_by_role("button", name=f"Resume download of {NAME}").click()
+        expect(status).to_contain_text("Downloaded to Cache API and verified", timeout=60_000)
+        other_panel.get_by_role("button", name="Delete panel-test/f20.bin from Cache API").click()
+        expect(status).to_have_text("Not downloaded to Cache API.", timeout=30_000)
+    finally:
+        if not page.is_closed():
+            page.close()
+        if other is not None:
+            other.close()

@@ -6,6 +6,7 @@ import pytest
 
 from app.engines.active import ActiveEngine
 from app.engines.base import Engine, EngineError, EngineInfo
+from app.models_state import ENGINE, ModelsState
 
 LOG = []
 
@@ -46,9 +47,11 @@ class FakeB(_Fake):
 
 def test_loading_another_engine_unloads_the_current_one():
     LOG.clear()
-    active = ActiveEngine({"a": f"{__name__}:FakeA", "b": f"{__name__}:FakeB"})
+    state = ModelsState()
+    active = ActiveEngine({"a": f"{__name__}:FakeA", "b": f"{__name__}:FakeB"}, state=state)
     seen = []
-    active.subscribe(lambda engine: seen.append(engine and engine.name))
+    state.subscribe(lambda _t: seen.append((state.engine.status, state.engine.info and
+                                            state.engine.info.engine)), ENGINE)
 
     async def scenario():
         first = await active.load({"id": "m1", "engine": "a"}, store=None)
@@ -62,9 +65,13 @@ def test_loading_another_engine_unloads_the_current_one():
     run(scenario())
     assert LOG == [("a", "load", "m1"), ("a", "load", "m2"), ("a", "unload", "m2"),
                    ("b", "load", "m3"), ("b", "unload", "m3")]
-    assert seen == ["a", "a", None, "b", "b"]
+    loads = [s for s in seen if s[0] != "loading"]   # each load also reports its progress
+    assert loads == [("loaded", "a"), ("loaded", "a"), ("loaded", "b"), ("idle", None)]
+    assert seen[0] == ("loading", None)
 
 
 def test_unknown_engine_is_a_clear_error():
+    state = ModelsState()
     with pytest.raises(EngineError, match="unknown engine 'nope'"):
-        run(ActiveEngine({}).load({"id": "m", "engine": "nope"}, store=None))
+        run(ActiveEngine({}, state=state).load({"id": "m", "engine": "nope"}, store=None))
+    assert state.engine.status == "failed" and "unknown engine" in state.engine.error

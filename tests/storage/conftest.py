@@ -52,6 +52,10 @@ from app.storage.registry import all_stores
 for s in all_stores():
     for e in [*await s.list(), *await s.partials(), *await s.damaged()]:
         await s.delete(e.key)
+# Each delete makes the models panel re-read and recount in the background; let that end
+# here, or its settling moves the usage a quota test has just measured.
+from app.ui import storage_panel
+await storage_panel.current.refresh()
 True
 """)
 
