@@ -30,10 +30,67 @@ def load_questions(path=QUESTIONS):
     return json.loads(Path(path).read_text())
 
 
+def all_phrasings(spec):
+    """[(part, question)] for both parts: "tests" (used by tests) and "heldout" (bench only)."""
+    return [(part, q) for part in ("tests", "heldout") for q in spec[part]]
+
+
 def is_correct(question, reply):
     """Every `expect` regex matches and no `reject` regex does (case-insensitive)."""
-    return (all(re.search(p, reply, re.I) for p in question["expect"])
+    return (all(re.search(p, reply, re.I) for p in question.get("expect", ()))
             and not any(re.search(p, reply, re.I) for p in question.get("reject", ())))
+
+
+def snapshot(todos):
+    """The list as [[title, done, due ISO or None]], for comparing before and after."""
+    return [[t.title, t.done, t.due.isoformat() if t.due else None] for t in todos]
+
+
+def change_error(question, before, after):
+    """None when the list changed exactly as `question["change"]` says (nothing, when it has
+    no change), else what differs: every command must be applied exactly once."""
+    change = question.get("change")
+    key = lambda item: item[0].lower()
+    b = {key(i): i for i in before}
+    removed = [i for i in before if key(i) not in {key(a) for a in after}]
+    added = [i for i in after if key(i) not in b]
+    modified = [(b[key(i)], i) for i in after if key(i) in b and b[key(i)] != i]
+    got = {"removed": removed, "added": added, "modified": modified}
+    want = {"removed": [], "added": [], "modified": []}
+    if change is None:
+        pass
+    elif "add" in change:
+        want["added"] = [[change["add"].lower(), False, change.get("due")]]
+        added = [[i[0].lower(), i[1], i[2]] for i in added]
+        got["added"] = added
+    else:
+        name, arg = next(iter(change.items()))
+        title = (arg[0] if isinstance(arg, list) else arg)
+        old = b.get(title.lower())
+        if old is None:
+            return f"the fixture has no {title!r}"
+        if name == "delete":
+            want["removed"] = [old]
+        elif name == "done":
+            want["modified"] = [(old, [old[0], True, old[2]])]
+        elif name == "due":
+            want["modified"] = [(old, [old[0], old[1], arg[1]])]
+        elif name == "rename":
+            want["removed"], want["added"] = [old], [[arg[1].lower(), old[1], old[2]]]
+            got["added"] = [[i[0].lower(), i[1], i[2]] for i in added]
+    if got != want:
+        return f"list changed {got}, expected {want}"
+    return None
+
+
+def grade(question, kind, text, before, after):
+    """-> (correct, why not). `kind`: who answered ("facts", "command", "model", ...)."""
+    if question["kind"] != kind:
+        return False, f"answered by {kind}, expected {question['kind']}"
+    if not is_correct(question, text):
+        return False, "reply does not match"
+    error = change_error(question, before, after)
+    return (error is None), error or ""
 
 
 SETUP = """
