@@ -265,9 +265,13 @@ class Assistant:
         focus = self.todos.get(self.focus) if self.focus else None
         found = resolve(self.todos.items, cmd.query, focus, prefer, by_meaning=not soft)
         if soft and found.found is not None and getattr(cmd, "verb", ""):
+            # "I called the bank" is not "Pay the bank": the verb must be the title's, unless
+            # the rest names two of its words ("I sent the expense report").
+            title = content_words(found.found.title)
             verb = content_words(cmd.verb)[0]
-            if not any(close(verb, w) for w in content_words(found.found.title)):
-                found = match.Match()          # "I called the bank" is not "Pay the bank"
+            named = [w for w in content_words(cmd.query) if any(close(w, t) for t in title)]
+            if not any(close(verb, w) for w in title) and len(set(named)) < 2:
+                found = match.Match()
         if soft and found.found is None:
             return None
         if found.ambiguous:

@@ -75,6 +75,8 @@ def split_date(text, today):
         return text, None
     phrase = m["date"]
     name = next((n for n, p in _compiled()[0] if p.match(phrase)), None)
+    if re.search(r"\b(?:every|each)\s*$", text[:m.start("date")].lower()):
+        return text, None        # "every sunday": a habit, not one due date (no repeats here)
     bare = not m["prep"].strip()
     if bare and (name in _NEEDS_PREPOSITION or _abbreviated_weekday(name, phrase)):
         return text, None

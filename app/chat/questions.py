@@ -17,7 +17,8 @@ _LISTISH = r"\b(?:list|agenda|plate|schedule|plan|todo list|to-do list)\b"
 _WHY = r"^(?:but\s+|and\s+|ok\s+|okay\s+)?(?:why|how come|what is the reason|reason|what makes (?:it|that)|because)\b"
 _NEXT = (r"^(?:(?:and|ok|okay|so|then|alright|right)\s*,?\s*)*(?:after that|afterwards|then what|"
          r"and then|then|what then|what else|next|next one|what next|what is next|what comes next|"
-         r"what after that|what should i do after that|and after that|what now)\b")
+         r"what after that|what should i do after that|and after that|what now|what about after that|"
+         r"what about next|what about then)\b")
 _PRIORITY = (r"\b(?:first|start|begin|most urgent|urgent|urgently|most important|important|"
              r"top priority|priority|priorities|prioriti[sz]e|focus on|work on|tackle|do now|"
              r"do next|next)\b")
@@ -37,7 +38,9 @@ def question_topic(text):
     if re.match(_NEXT, t):
         return Ask("next")
     about = re.search(_ABOUT, t)
-    if about and re.match(_ABOUT_ASK, t) and not re.search(r"\b(?:due|overdue|done)\b", t):
+    if about and re.match(_ABOUT_ASK, t) and not re.match(r"what about\b", t) \
+            and not re.search(r"\b(?:due|overdue|done)\b", t) \
+            and not re.fullmatch(r"(?:it|that|this|them|those|after that|then|next)", about["x"].strip(" ?.!")):
         return Ask("about", about["x"].strip(" ?.!"))
     if re.search(r"\b(?:overdue|past due|late|behind|missed|slipped)\b", t):
         return Ask("overdue")

@@ -28,8 +28,8 @@ CONTRACTIONS = (
     (r"\b(what|which|who|they|you|we)'re\b", r"\1 are"),
 )
 
-_POLITE = (r"^(?:(?:hey|hi|hello|ok|okay|oh|so|now|and|please|pls|kindly|assistant|um|uh|well|"
-           r"alright|right)\b[,!.]?\s*)*"
+_POLITE = (r"^(?:(?:hey|hi|hello|ok|okay|oh|ah|so|now|and|please|pls|kindly|assistant|um|uh|"
+           r"hmm+|hm+|mm+|well|alright|right)\b[,!.]?\s*)*"
            r"(?:(?:can|could|would|will) you(?: please)?\s+)?(?:please\s+)?"
            r"(?:i want you to\s+|i want to\s+|i would like to\s+|i'd like to\s+|let's\s+)?")
 _TRAILER = (r"(?:\s*,?\s*(?:please|thanks|thank you|thanks a lot|thx|ok|okay|for me|"
@@ -64,7 +64,3 @@ def strip_polite(text):
 
 def unquote(text):
     return text.strip().strip("\"'“”‘’«»`").strip(" ,;:").strip("\"'“”‘’«»`").strip()
-
-
-def lower(text):
-    return text.lower()

@@ -5,7 +5,7 @@ import asyncio
 from app.compat import js
 from app.ui.dom import append, h
 
-TICK = 0.1      # seconds between updates of the elapsed time
+TICK = 0.25     # seconds between updates of the elapsed time (each one re-lays out the reply)
 
 
 class Thinking:

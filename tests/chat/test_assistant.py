@@ -271,3 +271,19 @@ def test_the_app_caps_replies_and_keeps_the_prompt_prefix_stable():
     today_line = first.split("\n")[1]
     assert first.startswith(INSTRUCTIONS) and second.startswith(INSTRUCTIONS + "\n" + today_line)
     assert first != second                                   # the facts changed, at the end
+
+
+def test_follow_ups_in_other_words_and_reports_that_name_the_object():
+    a = fixture_list()
+
+    async def go():
+        await say(a, "what should i do first")
+        then = (await say(a, "ok what about after that"))[1]
+        why = (await say(a, "hmm and why is that"))[1]
+        await a.todos.add("Submit expense report")
+        sent = (await say(a, "i sent the expense report"))[1]
+        return then, why, sent
+    then, why, sent = run(go())
+    assert then.startswith("After that: “Call mom”")
+    assert why.startswith("Because it is due today")
+    assert sent == "Marked “Submit expense report” as done."   # "sent" is not in the title

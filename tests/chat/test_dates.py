@@ -49,6 +49,7 @@ def test_month_ends_and_leap_years():
     ("chapter the 5th", "chapter the 5th", None),        # a bare ordinal is part of the title
     ("watch the sun", "watch the sun", None),            # so is a bare weekday abbreviation
     ("meet Ann on sat", "meet Ann", D(2026, 11, 21)),
+    ("water the ferns every sunday", "water the ferns every sunday", None),   # a habit
 ])
 def test_a_date_at_the_end_is_split_off(text, title, due):
     assert split_date(text, FRI) == (title, due)
