@@ -1,5 +1,7 @@
 """Replies written by code: answers to list questions (from the facts) and the wording of
 command confirmations. Numbers here are computed, never guessed by a model."""
+import datetime
+
 from app.todos.facts import fmt_date, plural
 
 LISTED = 10          # titles spelled out in a reply before "and N more"
@@ -16,7 +18,7 @@ def title_list(todos, today, with_due=False, limit=LISTED):
     return "; ".join(shown) + (f"; and {rest} more" if rest > 0 else "")
 
 
-def answer(topic, facts):
+def answer(topic, facts, arg=""):
     today = facts.today
     n_open, n_done = len(facts.open), len(facts.done)
     if topic == "count_open":
@@ -49,10 +51,78 @@ def answer(topic, facts):
             return "Nothing is due today."
         return f"Due today ({len(facts.due_today)}): {title_list(facts.due_today, today)}."
     if topic == "upcoming":
-        if not facts.upcoming:
-            return "Nothing open has a due date after today."
-        return f"Coming up: {title_list(facts.upcoming, today, True)}."
+        return upcoming(facts, arg)
     raise ValueError(f"unknown topic {topic!r}")
+
+
+WINDOWS = {"this_week": "this week", "next_week": "next week", "this_month": "this month",
+           "next_month": "next month"}
+
+
+def in_window(day, today, window):
+    """Is `day` in "this_week" / "next_week" / "this_month" / "next_month" seen from today?"""
+    if window in ("this_week", "next_week"):
+        monday = today - datetime.timedelta(days=today.weekday())
+        if window == "next_week":
+            monday += datetime.timedelta(days=7)
+        return monday <= day < monday + datetime.timedelta(days=7)
+    year, month = today.year, today.month
+    if window == "next_month":
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return (day.year, day.month) == (year, month)
+
+
+def upcoming(facts, window=""):
+    todos = [t for t in facts.upcoming if not window or in_window(t.due, facts.today, window)]
+    if not todos:
+        return (f"Nothing open is due {WINDOWS[window]}." if window
+                else "Nothing open has a due date after today.")
+    head = f"Due {WINDOWS[window]}" if window else "Coming up"
+    return f"{head}: {title_list(todos, facts.today, True)}."
+
+
+# ---------------------------------------------------------------- what to do first, and why
+
+def suggestion(place, ranking):
+    """The to-do at `place` of the ranking (app.todos.priority), with its reason."""
+    if not ranking:
+        return "Your list has nothing open: nothing to do first."
+    if place >= len(ranking):
+        return (f"That was the last one: after {quoted(ranking[-1].todo.title)} nothing open "
+                "is left.")
+    item = ranking[place]
+    lead = "Start with" if place == 0 else "After that:"
+    return f"{lead} {quoted(item.todo.title)}: {item.reason}."
+
+
+def why(item, place):
+    """The reason for a suggestion, from the same ranking that made it."""
+    from app.todos.priority import RULE
+    return f"Because {item.reason}. {RULE}"
+
+
+def about(todos, topic, today):
+    if not todos:
+        return f"None of your to-dos seems to be about {topic}."
+    if len(todos) == 1:
+        todo = todos[0]
+        return f"That is {quoted(todo.title)}" + (" (done)." if todo.done else
+                                                   f" (due {fmt_date(todo.due, today)})." if todo.due else ".")
+    return f"These look like they are about {topic}: {title_list(todos, today, True)}."
+
+
+def overview(facts, ranking):
+    """A short summary of the list: the code's answer when the model's reply cannot be used."""
+    parts = [f"You have {plural(len(facts.open), 'open to-do')}"]
+    extra = []
+    if facts.overdue:
+        extra.append(f"{len(facts.overdue)} overdue")
+    if facts.due_today:
+        extra.append(f"{len(facts.due_today)} due today")
+    text = parts[0] + (f" ({', '.join(extra)})" if extra else "") + "."
+    if ranking:
+        text += f" I would start with {quoted(ranking[0].todo.title)}: {ranking[0].reason}."
+    return text
 
 
 def status(todo, today):
@@ -67,10 +137,11 @@ def status(todo, today):
     return f"{quoted(todo.title)} is still open; it is due {when}."
 
 
-HELP = ("I understand these right away, with or without a model: “add buy milk” "
-        "(or “add pay rent due friday”), “mark buy milk done”, “mark buy milk not done”, "
-        "“delete buy milk”, “rename buy milk to buy oat milk”, “what is overdue?”, "
-        "“what is due today?”, “how many open to-dos do I have?”, “what have I done?”.")
+HELP = ("I understand these right away, with or without a model: “I need to buy milk” "
+        "(or “remind me to pay rent on friday”), “I finished the milk”, “scratch the milk”, "
+        "“move the rent to tomorrow”, “rename buy milk to buy oat milk”, “what is overdue?”, "
+        "“what should I do first?” (and “why?”), “which one is about my teeth?”, "
+        "“how many open to-dos do I have?”, “what have I done?”.")
 
 NO_MODEL = ("I can change your list and answer questions about it right now, but for anything "
             "else I need a language model. Load the built-in model (no download), or download "

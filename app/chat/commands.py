@@ -1,87 +1,97 @@
-"""Understanding what the user typed, by code: list commands and questions about the list.
+"""Commands in the words people use: "I need to get bread too", "remind me to call grandma
+tomorrow", "I already paid the rent", "scratch the plumber", "move the dentist to monday",
+"rename buy milk to buy oat milk".
 
-`parse(text, today)` returns an Add / Complete / Reopen / Delete / Rename / Ask / Help, or None
-for anything else (free chat, which goes to the model). Patterns are deliberately narrow:
-a command must start with its verb ("add ...", "mark ... done"), so ordinary sentences are
-not mistaken for commands.
+`parse_command(text, today)` takes a message already cleaned by app.chat.text and returns an
+intent (app.chat.intents) or None. Rules are tried in order, the more specific first; each
+is one phrasing family, so a new way of saying something is one new line.
 """
-import datetime
 import functools
 import re
-from dataclasses import dataclass
 
+from app.chat import dates
+from app.chat.intents import Add, Complete, Delete, Rename, Reopen, SetDue
+from app.chat.text import unquote
+from app.todos.words import FILLER, IRREGULAR, raw_words
 
-@dataclass(frozen=True)
-class Add:
-    title: str
-    due: datetime.date | None = None
+_LIST = r"(?:\s+(?:to|from|on|in|off|onto)\s+(?:my|the|your)\s+(?:to-?\s?do\s+)?(?:list|tasks))"
+_ANYMORE = r"(?:\s+(?:any\s?more|any longer|after all))?"
+_TODO_WORD = r"(?:to-?\s?dos?|tasks?|items?|reminders?|entry|entries)"
+_DONE = (r"(?:done|complete|completed|finished|checked(?: off)?|ticked(?: off)?|crossed off|"
+         r"sorted(?: out)?|taken care of|dealt with|handled|over with)")
+_OPEN = (r"(?:not\s+done|undone|not\s+complete(?:d)?|incomplete|open|unfinished|not\s+finished|"
+         r"to\s?do|unchecked|pending)")
+_SOON = r"(?:just\s+|already\s+|now\s+|finally\s+|also\s+|all\s+)*"
+_PAST = r"(?P<v>[a-z]{3,}ed|" + "|".join(w for w, base in IRREGULAR.items()
+                                          if base != w and w not in ("done", "left", "read",
+                                                                     "put", "set", "cut",
+                                                                     "children", "kids", "teeth",
+                                                                     "mum", "mummy", "mommy",
+                                                                     "mother")) + ")"
+_NOT_A_TODO = re.compile(r"\b(?:what|which|how|why|when|where|whether|who)\b|^(?:know|ask|"
+                         r"understand|learn|find out|figure out|see|talk|chat|help|advice|"
+                         r"tips?|ideas?|a break|some help|you|it|this|that)\b", re.I)
 
-
-@dataclass(frozen=True)
-class Complete:
-    query: str
-
-
-@dataclass(frozen=True)
-class Reopen:
-    query: str
-
-
-@dataclass(frozen=True)
-class Delete:
-    query: str
-
-
-@dataclass(frozen=True)
-class Rename:
-    query: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Ask:
-    topic: str      # one of TOPICS
-
-
-@dataclass(frozen=True)
-class Help:
-    pass
-
-
-@dataclass(frozen=True)
-class Status:
-    """A yes/no or when question that may be about one item ("did I water the plants?");
-    answered from the list if it names a to-do, else by the model."""
-    text: str
-
-
-TOPICS = ("count_open", "count_done", "count_all", "list_open", "list_done", "overdue",
-          "due_today", "upcoming")
-
-_POLITE = (r"^(?:(?:hey|hi|ok|okay|so|now|please|pls|kindly|assistant)\b[,!]?\s*)*"
-           r"(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:i want to\s+|i'd like to\s+)?")
-_TRAILER = r"(?:\s*,?\s*(?:please|thanks|thank you))?\s*[.!?]*\s*$"
-_LIST_SUFFIX = r"(?:\s+(?:to|from|on|in|off)\s+(?:my|the)\s+(?:to-?\s?do\s+)?list)?"
-_TODO_WORD = r"(?:to-?\s?dos?|tasks?|items?|reminders?)"
-_DONE_WORDS = r"(?:done|complete|completed|finished|checked(?: off)?|ticked(?: off)?)"
-_OPEN_WORDS = (r"(?:not\s+done|undone|not\s+complete(?:d)?|incomplete|open|unfinished|"
-               r"not\s+finished|to\s?do|unchecked|pending)")
-
+# (kind, pattern). Kinds: reopen, due, clear_due, complete, complete_past, complete_is_past,
+# delete, rename, add, add_too. `soft` kinds only count when the query names a to-do.
 _RULES = (
-    # (constructor, pattern); first match wins, so the more specific rules come first.
-    ("reopen", rf"^(?:mark|set|make)\s+(?P<q>.+?)\s+(?:as\s+)?{_OPEN_WORDS}$"),
+    ("reopen", rf"^(?:mark|set|make)\s+(?P<q>.+?)\s+(?:as\s+)?{_OPEN}$"),
     ("reopen", r"^(?:uncheck|untick|reopen|re-open|unmark|uncomplete|un-complete|undo)\s+(?P<q>.+)$"),
-    ("complete", rf"^(?:mark|set|make)\s+(?P<q>.+?)\s+(?:as\s+)?{_DONE_WORDS}$"),
-    ("complete", r"^(?:complete|finish|check off|tick off|cross off|done with|"
-                 r"i(?:'ve| have)?\s+(?:done|finished|completed))\s+(?P<q>.+)$"),
-    ("complete", r"^(?:done|finished)\s*:\s*(?P<q>.+)$"),
-    ("complete", rf"^(?P<q>(?!what\b|which\b|is\b|are\b|how\b).+?)\s+(?:is|are)\s+(?:now\s+)?{_DONE_WORDS}$"),
-    ("delete", rf"^(?:delete|remove|drop|erase|trash|get rid of)\s+(?P<q>.+?){_LIST_SUFFIX}$"),
-    ("rename", r"^(?:rename|change|edit)\s+(?P<q>.+?)\s+(?:to|into)\s+(?P<t>.+)$"),
-    ("add", rf"^(?:add|create|new)\s+(?:a\s+)?(?:new\s+)?{_TODO_WORD}\s*(?::\s*|(?:to|called|named|titled|for)\s+)?"
-            rf"(?P<t>.+?){_LIST_SUFFIX}$"),
-    ("add", rf"^(?:add|create)\s+(?P<t>.+?){_LIST_SUFFIX}$"),
-    ("add", r"^remind me to\s+(?P<t>.+?)$"),
+    ("reopen", rf"^(?P<q>(?!what\b|which\b).+?)\s+(?:is|are)\s+not\s+(?:done|finished)(?:\s+yet)?$"),
+    # due dates: before rename and complete ("change X to friday", "X is due on the 10th")
+    ("clear_due", r"^(?:remove|clear|drop|delete|take off)\s+(?:the\s+)?(?:due\s+date|deadline|date)\s+"
+                  r"(?:of|from|for|on)\s+(?P<q>.+)$"),
+    ("clear_due", r"^(?P<q>.+?)\s+(?:has|have|needs?)\s+no\s+(?:due\s+date|deadline)(?:\s+any\s?more)?$"),
+    ("due", r"^(?:change|set|move|update|make)\s+(?:the\s+)?(?:due\s+date|deadline|date)\s+"
+            r"(?:of|for|on)\s+(?P<q>.+?)\s+(?:to|for|on)\s+(?P<d>.+)$"),
+    ("due", r"^(?:move|push|postpone|delay|reschedule|shift|bump|put off|change|set|make|"
+            r"plan|schedule)\s+(?P<q>.+?)\s+(?:back\s+|forward\s+)?(?:to|until|till|til|for|due|on)\s+(?P<d>.+)$"),
+    ("due_soft", r"^(?P<q>(?!what\b|which\b|when\b|is\b|are\b).+?)\s+(?:is|are|'s)\s+(?:now\s+)?"
+                 r"(?:due\s+)?(?:on|by|for|due)\s+(?P<d>.+)$"),
+    ("due_soft", r"^(?P<q>(?!what\b|which\b).+?)\s+(?:can|could|will|should)\s+wait\s+"
+                 r"(?:until|till|til|to|for)\s+(?P<d>.+)$"),
+    # complete
+    ("complete", rf"^(?:mark|set|make|check|tick)\s+(?P<q>.+?)\s+(?:as\s+)?{_DONE}$"),
+    ("complete", rf"^(?:i\s+)?(?:have\s+|am\s+)?{_SOON}(?:completed?|finish(?:ed)?|done with|finished with|"
+                 r"through with|check(?:ed)? off|tick(?:ed)? off|cross(?:ed)? off|did)\s+"
+                 rf"(?!i\b|you\b)(?P<q>.+)$"),
+    ("complete", r"^(?:done|finished|completed)\s*[:,-]\s*(?P<q>.+)$"),
+    ("complete", rf"^(?P<q>(?!what\b|which\b|is\b|are\b|how\b|when\b|did\b|anything\b|nothing\b).+?)"
+                 rf"\s+(?:is|are|'s|s)\s+{_SOON}{_DONE}$"),
+    ("complete_soft", rf"^(?P<q>(?!what\b|which\b|how\b).+?)\s+{_DONE}$"),
+    ("complete_is_past", rf"^(?P<q>(?!what\b|which\b|is\b|are\b|how\b|when\b|did\b).+?)"
+                         rf"(?:\s+(?:is|are)|'s|s)\s+{_SOON}{_PAST}$"),
+    ("complete_past", rf"^(?:i\s+|we\s+)?(?:have\s+)?{_SOON}{_PAST}\s+(?!to\b)(?P<q>.+)$"),
+    # delete
+    ("delete", r"^(?:take|cross|strike)\s+(?P<q>.+?)\s+(?:off|out)(?:\s+(?:of\s+)?(?:my|the)\s+"
+               rf"(?:to-?\s?do\s+)?list)?{_ANYMORE}$"),
+    ("delete", r"^(?:delete|remove|drop|erase|trash|scratch|scrap|cross out|strike out|get rid of|"
+               r"forget about|forget|never ?mind|nevermind|ditch|nix|bin|toss)\s+"
+               rf"(?P<q>.+?){_LIST}?{_ANYMORE}$"),
+    ("delete_soft", rf"^(?:cancel|skip|lose)\s+(?P<q>.+?){_LIST}?$"),
+    ("delete_soft", r"^(?:i\s+|we\s+)?(?:do\s+not|no\s+longer)\s+(?:really\s+)?(?:need|have|want)\s+"
+                    rf"(?:to\s+)?(?P<q>.+?){_ANYMORE}$"),
+    ("delete_soft", rf"^no need (?:to|for)\s+(?P<q>.+?){_ANYMORE}$"),
+    ("delete_soft", rf"^(?P<q>.+?)\s+(?:is|are)\s+(?:not needed|not necessary|unnecessary|off)"
+                    rf"{_ANYMORE}$"),
+    # rename
+    ("rename", r"^(?:rename|retitle|reword)\s+(?P<q>.+?)\s+(?:to|as|into)\s+(?P<t>.+)$"),
+    ("rename", r"^(?:change|edit|update)\s+(?:the\s+(?:name|title|wording)\s+of\s+)?(?P<q>.+?)\s+"
+               r"(?:to|into)\s+(?P<t>.+)$"),
+    ("rename", r"^(?P<q>.+?)\s+should\s+(?:be\s+called|say|read)\s+(?P<t>.+)$"),
+    # add
+    ("add", rf"^(?:add|create|new|make)\s+(?:a\s+)?(?:new\s+)?{_TODO_WORD}\s*(?::\s*|"
+            r"(?:to|called|named|titled|for|about)\s+)?(?P<t>.+)$"),
+    ("add", r"^(?:add|create)\s+(?P<t>.+)$"),
+    ("add", r"^(?:new|note|todo|to-do|to do|reminder|task)\s*:\s*(?P<t>.+)$"),
+    ("add", rf"^(?:put|write|jot|note|stick)\s+(?:down\s+)?(?P<t>.+?)(?:\s+down)?{_LIST}$"),
+    ("add", r"^(?:put|write|jot|note)\s+down\s+(?P<t>.+)$"),
+    ("add", r"^remind me (?:to|about|that i (?:need|have|got) to)\s+(?P<t>.+)$"),
+    ("add", r"^(?:do not|never) (?:let me )?forget (?:to\s+|about\s+)?(?P<t>.+)$"),
+    ("add_need", r"^(?:i\s+|we\s+)?(?:really\s+|also\s+|still\s+|will\s+)*(?:need|must|should|ought|"
+            r"(?:have|has|got|gotta)(?=\s+to\b))\s+(?:to\s+)?(?:also\s+)?(?P<t>.+)$"),
+    ("add_too", r"^(?:and\s+)?(?:also|plus)\s+(?P<t>.+)$"),
+    ("add_too", r"^(?:and\s+)?(?P<t>.+?)\s+(?:too|as well|also)$"),
 )
 
 
@@ -91,98 +101,68 @@ def _rules():
     return tuple((kind, re.compile(p, re.I)) for kind, p in _RULES)
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DUE = (r"\s+(?:due|by|on|for|before)\s+(?:(?:this|next)\s+)?(?P<d>today|tonight|tomorrow|"
-        + "|".join(_WEEKDAYS) + r"|\d{4}-\d{2}-\d{2})$")
-
-
-def parse(text, today):
-    text = " ".join(text.split())
-    text = re.sub(_TRAILER, "", re.sub(_POLITE, "", text, flags=re.I), flags=re.I)
-    if not text:
-        return None
-    if re.fullmatch(r"(?:help|what can you do|commands|\?)", text, re.I):
-        return Help()
+def parse_command(text, today, asked=False):
+    """`text`: cleaned, without politeness. `asked`: it ended with "?" (then "the rent is
+    paid?" is not a report that it is done). -> an intent or None."""
     for kind, pattern in _rules():
         m = pattern.match(text)
         if not m:
             continue
-        if kind == "add":
-            title, due = _split_due(_unquote(m["t"]), today)
-            return Add(title, due) if title else None
-        query = _unquote(m["q"])
-        if not query:
-            continue
-        if kind == "rename":
-            title = _unquote(m["t"])
-            return Rename(query, title) if title else None
-        return {"complete": Complete, "reopen": Reopen, "delete": Delete}[kind](query)
-    topic = question_topic(text)
-    if topic:
-        return Ask(topic)
-    if re.match(r"(?:is|are|was|were|did|have|has|when|do i|does)\b", text, re.I):
-        return Status(text)
+        found = _build(kind, m, today, asked)
+        if found is not None:
+            return found
     return None
 
 
-def _unquote(text):
-    return text.strip().strip("\"'“”‘’«»`").strip()
-
-
-def _split_due(title, today):
-    m = re.search(_DUE, title, re.I)
-    if not m:
-        return title, None
-    word = m["d"].lower()
-    if word in ("today", "tonight"):
-        due = today
-    elif word == "tomorrow":
-        due = today + datetime.timedelta(days=1)
-    elif word in _WEEKDAYS:
-        ahead = (_WEEKDAYS.index(word) - today.weekday()) % 7 or 7
-        due = today + datetime.timedelta(days=ahead)
-    else:
-        try:
-            due = datetime.date.fromisoformat(word)
-        except ValueError:
-            return title, None
-    return _unquote(title[:m.start()]), due
-
-
-# ---------------------------------------------------------------- questions about the list
-
-_ITEMS = r"\b(?:to-?\s?dos?|tasks?|items?|things|entries|reminders?|chores?)\b"
-_DONE = r"\b(?:done|completed?|finished|checked|ticked|accomplished)\b"
-_OPEN = (r"\b(?:open|left|remaining|remain|unfinished|pending|incomplete|outstanding|"
-         r"not (?:yet )?(?:done|completed?|finished)|still|undone|to do)\b")
-
-
-def question_topic(text):
-    """The list question `text` asks, as one of TOPICS, or None (then the model answers)."""
-    t = " ".join(text.lower().replace("’", "'").split())
-    if re.search(r"\b(?:overdue|past due|late)\b", t):
-        return "overdue"
-    if re.search(r"\bdue (?:today|tonight)\b", t) or (
-            re.search(r"\btoday\b", t) and re.search(r"\b(?:do|due|have|need|list)\b", t)):
-        return "due_today"
-    if re.search(r"\bdue (?:next|this|soon|later|in|after)\b|\bupcoming\b|\bcoming up\b|"
-                 r"\bdue dates?\b", t):
-        return "upcoming"
-    if re.search(r"\bhow many\b|\bnumber of\b|\bcount\b", t):
-        if re.search(_ITEMS, t) or re.search(_DONE, t) or re.search(_OPEN, t) or "list" in t:
-            # "how many to-dos are done" vs "... do I still have to do": done words, unless
-            # they are negated ("not done") which the open pattern catches first.
-            if re.search(_OPEN, t) and not re.search(r"\b(?:have i|i have|i've)\s+(?:done|completed|finished)\b", t):
-                return "count_open"
-            if re.search(_DONE, t):
-                return "count_done"
-            return "count_all"
+def _build(kind, m, today, asked):
+    groups = m.groupdict()
+    query = _query(groups.get("q") or "")
+    if kind in ("add", "add_need", "add_too"):
+        return _add(m["t"], today, kind)
+    if not query:
         return None
-    asks_list = re.match(r"(?:what|which|list|show|tell me|read|give me|remind me)\b", t) or \
-        re.search(r"\bon my (?:to-?\s?do )?list\b", t)
-    if asks_list and (re.search(_ITEMS, t) or "list" in t or re.search(r"\b(?:do i|i need|i have|have i)\b", t)):
-        if re.search(_DONE, t) and not re.search(r"\bnot (?:yet )?(?:done|completed?|finished)\b", t) \
-                and not re.search(r"\bto (?:do|be done)\b", t):
-            return "list_done"
-        return "list_open"
-    return None
+    if kind == "reopen":
+        return Reopen(query)
+    if kind == "clear_due":
+        return SetDue(query, None)
+    if kind in ("due", "due_soft"):
+        due = dates.parse_date(_strip_list(m["d"]), today)
+        if due is None:
+            return None
+        return SetDue(query, due, soft=kind == "due_soft")
+    if kind.startswith("complete"):
+        if asked and kind != "complete":
+            return None
+        if kind == "complete" and asked and re.search(r"\s(?:is|are)\s", m.group(0)):
+            return None
+        verb = groups.get("v") or ""
+        return Complete(query, soft=kind != "complete", verb=verb)
+    if kind in ("delete", "delete_soft"):
+        return Delete(query, soft=kind == "delete_soft")
+    if kind == "rename":
+        title = unquote(m["t"])
+        return Rename(query, title) if title else None
+    raise ValueError(kind)
+
+
+def _strip_list(text):
+    return re.sub(_LIST + "$", "", text.strip(), flags=re.I).strip()
+
+
+def _query(text):
+    text = re.sub(r"\s+(?:one|thing|task|item|to-?do)$", "", unquote(_strip_list(text)), flags=re.I)
+    return unquote(text)
+
+
+def _add(text, today, kind):
+    text = unquote(text)
+    text = re.sub(r"^(?:to\s+)", "", text, flags=re.I)
+    for _ in range(2):           # "get bread too to my list", "milk to my list too"
+        text = _strip_list(re.sub(r"\s+(?:too|as well|also)$", "", text, flags=re.I))
+    title, due = dates.split_date(text, today)
+    title = unquote(_strip_list(title))
+    if not title or (kind != "add" and _NOT_A_TODO.search(title)):
+        return None             # "I need to know what is due": a question, not a to-do
+    if kind == "add_too" and not [w for w in raw_words(title) if w not in FILLER]:
+        return None                               # "me too", "that as well"
+    return Add(title, due)

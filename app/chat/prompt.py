@@ -18,9 +18,10 @@ TITLE_CHARS = 80                # one long title must not crowd out the others
 # context, so fit_messages never has to cut a message that was accepted.
 MAX_MESSAGE = 1000
 
-INSTRUCTIONS = ("You are a helpful assistant for the user's to-do list. Answer briefly, in one "
-                "or two sentences. The facts below are correct; use them and do not invent "
-                "to-dos.")
+# First and never changing: wllama's prompt cache (cache_prompt) keeps these tokens between
+# replies, and the facts, which change with the list, come after them.
+INSTRUCTIONS = ("You help the user with their to-do list. Reply in one or two short sentences. "
+                "Use only the facts below; never invent to-dos, numbers or dates.")
 
 
 def estimate_tokens(text):
@@ -31,22 +32,30 @@ def _short(title):
     return title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1] + "…"
 
 
-def system_prompt(facts, budget=MAX_FACTS_TOKENS):
-    """-> (text, notice). The counts, overdue and due-today always stay; titles are added in
-    order of importance (overdue, due today, other open, done) while they fit in `budget`.
-    `notice` says what was left out, or is None when everything fits."""
+def _open_item(todo, today):
+    if todo.due is None:
+        return _short(todo.title)
+    when = fmt_date(todo.due, today)
+    if todo.due < today:
+        return f"{_short(todo.title)} (overdue, due {when})"
+    return f"{_short(todo.title)} (due {when})"
+
+
+def system_prompt(facts, budget=MAX_FACTS_TOKENS, ranking=None):
+    """-> (text, notice). Instructions, the date and the counts always stay; open titles
+    follow in the order to do them (`ranking`, app.todos.priority; list order without one),
+    then done titles, while they fit in `budget`. `notice` says what was left out, or is None
+    when everything fits."""
     today = facts.today
     head = [INSTRUCTIONS,
             f"Today is {today:%A} {today.day} {today:%B} {today.year}.",
-            f"The user has {plural(facts.total, 'to-do')}: {len(facts.open)} open and "
-            f"{len(facts.done)} done.",
+            f"To-dos: {facts.total} ({len(facts.open)} open, {len(facts.done)} done). "
             f"Overdue: {len(facts.overdue)}. Due today: {len(facts.due_today)}."]
+    open_todos = [r.todo for r in ranking] if ranking is not None else list(facts.open)
     sections = [
-        ("Overdue", [f"{_short(t.title)} (due {fmt_date(t.due, today)})" for t in facts.overdue]),
-        ("Due today", [_short(t.title) for t in facts.due_today]),
-        ("Open to-dos", [_short(t.title) + (f" (due {fmt_date(t.due, today)})" if t.due else "")
-                         for t in facts.open]),
-        ("Done to-dos", [_short(t.title) for t in facts.done]),
+        ("Open, in the order to do them" if ranking is not None else "Open",
+         [_open_item(t, today) for t in open_todos]),
+        ("Done", [_short(t.title) for t in facts.done]),
     ]
     used = estimate_tokens("\n".join(head))
     lines, omitted = [], {}
@@ -72,9 +81,9 @@ def system_prompt(facts, budget=MAX_FACTS_TOKENS):
         lines.append(line + "; ".join(kept) + (f"; and {rest} more." if rest else "."))
     notice = None
     if omitted:
+        left_out = ", ".join(f"{n} {'done' if name == 'Done' else 'open'}" for name, n in omitted.items())
         notice = (f"Your list is long ({plural(facts.total, 'to-do')}), so the model sees a "
-                  f"summary: all the counts, but not every title "
-                  f"({', '.join(f'{n} {name.lower()}' for name, n in omitted.items())} left out). "
+                  f"summary: all the counts, but not every title ({left_out} left out). "
                   "Questions about counts, overdue and due dates are still answered exactly.")
     return "\n".join(head + lines), notice
 

@@ -43,6 +43,9 @@ def request_params(messages, opts):
         "temperature": float(opts.temperature),
         "top_k": int(opts.top_k),
         "top_p": float(opts.top_p),
+        # Reuse the KV cache of the longest prefix already evaluated: a follow-up turn then
+        # evaluates only its new tokens. Deterministic tests switch it off through `extra`.
+        "cache_prompt": True,
     }
     if opts.seed is not None:
         params["seed"] = int(opts.seed)

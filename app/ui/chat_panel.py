@@ -9,6 +9,7 @@ from app.ui import forms
 from app.ui.clock import local_today
 from app.ui.dom import append, by_id, clear, h, missing
 from app.ui.events import on, spawn
+from app.ui.thinking import Thinking
 
 WHO = {"user": "You", "assistant": "Assistant"}
 
@@ -204,9 +205,22 @@ class ChatPanel:
             el.dataset.state = "streaming"
             el.setAttribute("aria-busy", "true")
             self._update_buttons()
-            async for delta in reply.stream():
-                append(body, delta)
-                self._scroll()
+            thinking = Thinking(el) if reply.kind == "model" else None
+            try:
+                async for delta in reply.stream():
+                    if thinking is not None:
+                        thinking.done()
+                        thinking = None
+                    append(body, delta)
+                    self._scroll()
+            finally:
+                if thinking is not None:
+                    thinking.done()
+            if reply.replaced:         # the model contradicted the list: the code's answer
+                body.textContent = reply.text
+                el.dataset.replaced = "true"
+                append(el, h("span", " (the model's reply did not match your list, so this is "
+                                     "the answer from the list)", class_="msg-replaced"))
             if reply.stopped:
                 append(el, h("span", " (stopped)", class_="msg-stopped"))
             if not reply.text.strip() and not reply.stopped:

@@ -70,14 +70,14 @@ def test_model_replies_are_grounded_and_remember_the_conversation():
 
     async def go():
         await say(a, "add call mom")
-        first = await say(a, "What should I do first?")
-        second = await say(a, "And then?")
+        first = await say(a, "Any advice for today?")
+        second = await say(a, "Tell me more")
         return first, second
     (reply, text), _ = run(go())
     assert reply.kind == "model" and text.strip() == "You should start with the rent."
     system, *rest = engine.calls[-1]
-    assert system.role == "system" and "3 open and 0 done" in system.content
-    assert "Open to-dos (3): Pay rent; Buy milk; call mom." in system.content
+    assert system.role == "system" and "To-dos: 3 (3 open, 0 done)" in system.content
+    assert "Open, in the order to do them (3): Pay rent; Buy milk; call mom." in system.content
     assert [m.role for m in rest] == ["user", "assistant", "user", "assistant", "user"]
     assert rest[1].content == "Added “call mom”."
     assert rest[3].content.strip() == "You should start with the rent."
@@ -120,7 +120,7 @@ def test_regenerate_replaces_the_last_model_reply_only():
 def test_500_todos_fit_the_context_with_a_notice():
     engine = FakeEngine("ok", context_size=2048)
     a = make(engine, titles=[f"Task {i}" for i in range(500)])
-    reply, _ = run(say(a, "Give me a plan for the week"))
+    reply, _ = run(say(a, "Tell me a story about my week"))
     from app.chat.prompt import estimate_tokens
     prompt = engine.calls[-1]
     assert sum(estimate_tokens(m.content) for m in prompt) + a.options.max_tokens <= 2048
@@ -158,3 +158,132 @@ def test_questions_about_one_item_are_answered_from_the_list():
     assert plants == "“Water the plants” is done."
     assert rain.strip() == "The model should not be asked."     # no item named: the model
     assert len(engine.calls) == 1
+
+
+def fixture_list(engine=None):
+    a = make(engine)
+
+    async def fill():
+        await a.todos.add_many([("Buy milk", None), ("Pay rent", "2026-11-18"), ("Call mom", TODAY),
+                                ("Book dentist appointment", "2026-11-24"), ("Call the plumber", None)])
+    run(fill())
+    return a
+
+
+def test_what_first_why_and_then_come_from_one_ranking():
+    a = fixture_list()
+
+    async def go():
+        return [(await say(a, q))[1] for q in ("What should I do first today?", "Why that one?",
+                                                "ok and after that?", "why?", "then what?")]
+    first, why, then, why2, then2 = run(go())
+    assert first.startswith("Start with “Pay rent”: it is overdue")
+    assert why.startswith("Because it is overdue (it was due Wed 18 Nov, 2 days ago)")
+    assert then.startswith("After that: “Call mom”: it is due today")
+    assert why2.startswith("Because it is due today")
+    assert "“Book dentist appointment”" in then2
+
+
+def test_it_means_the_to_do_just_talked_about():
+    a = fixture_list()
+
+    async def go():
+        await say(a, "whats most urgent")
+        return (await say(a, "mark it done"))[1], (await say(a, "what should i do first"))[1]
+    done, first = run(go())
+    assert done == "Marked “Pay rent” as done."
+    assert "“Call mom”" in first                       # the ranking follows the list
+
+
+def test_an_ambiguous_command_is_asked_back_and_the_answer_applied():
+    a = fixture_list()
+
+    async def go():
+        asked = (await say(a, "delete call"))[1]
+        answered = (await say(a, "the plumber"))[1]
+        again = (await say(a, "done with the call"))[1]
+        second = (await say(a, "the first one"))[1]
+        return asked, answered, again, second
+    asked, answered, again, second = run(go())
+    assert asked == "Which one do you mean: “Call mom” or “Call the plumber”? Nothing was changed."
+    assert answered == "Deleted “Call the plumber”."
+    assert again == "Marked “Call mom” as done."         # only one call left: no question
+    assert "Call the plumber" not in [t.title for t in a.todos.items]
+    assert second != "Marked “Call mom” as done."        # no question pending: not re-applied
+
+
+def test_a_different_message_after_a_question_is_read_on_its_own():
+    a = fixture_list()
+
+    async def go():
+        await say(a, "delete call")
+        return await say(a, "how many open to-dos do I have?")
+    reply, text = run(go())
+    assert text.startswith("You have 5 open to-dos") and len(a.todos) == 5
+
+
+def test_find_by_meaning_and_then_act_on_it():
+    a = fixture_list()
+
+    async def go():
+        found = (await say(a, "Which of my tasks is about my teeth?"))[1]
+        moved = (await say(a, "move it to friday"))[1]
+        return found, moved
+    found, moved = run(go())
+    assert found == "That is “Book dentist appointment” (due Tue 24 Nov)."
+    assert moved == "“Book dentist appointment” is now due Fri 27 Nov."
+
+
+def test_soft_phrasings_that_name_no_to_do_go_to_the_model():
+    engine = FakeEngine("Nice!")
+    a = fixture_list(engine)
+    reply, _ = run(say(a, "I called the bank"))           # not "Pay rent", not "Call mom"
+    assert reply.kind == "model" and len(a.todos) == 5 and not any(t.done for t in a.todos.items)
+    reply, _ = run(say(a, "I called my mom"))
+    assert reply.kind == "command" and a.todos.items[2].done
+
+
+def test_a_model_reply_that_contradicts_the_list_is_replaced_by_the_code_answer():
+    engine = FakeEngine("You have 3 open tasks, start with “Book flights”.")
+    a = fixture_list(engine)
+    reply, streamed = run(say(a, "Any advice?"))
+    assert streamed.startswith("You have 3 open tasks")     # streamed as it came
+    assert reply.replaced.startswith("count")
+    assert reply.text == ("You have 5 open to-dos (1 overdue, 1 due today). I would start with "
+                          "“Pay rent”: it is overdue (it was due Wed 18 Nov, 2 days ago), the only "
+                          "overdue to-do.")
+    assert a.turns[-1].reply == reply.text                   # the history holds what was shown
+    engine.reply = "Take it one step at a time."
+    reply, _ = run(say(a, "Any advice?"))
+    assert not reply.replaced and reply.text.strip() == "Take it one step at a time."
+
+
+def test_the_app_caps_replies_and_keeps_the_prompt_prefix_stable():
+    engine = FakeEngine("ok")
+    a = fixture_list(engine)
+    assert a.options.max_tokens <= 100
+    run(say(a, "Any advice?"))
+    first = engine.calls[-1][0].content
+    run(a.todos.add("Buy bread"))
+    run(say(a, "Any advice?"))
+    second = engine.calls[-1][0].content
+    from app.chat.prompt import INSTRUCTIONS
+    today_line = first.split("\n")[1]
+    assert first.startswith(INSTRUCTIONS) and second.startswith(INSTRUCTIONS + "\n" + today_line)
+    assert first != second                                   # the facts changed, at the end
+
+
+def test_follow_ups_in_other_words_and_reports_that_name_the_object():
+    a = fixture_list()
+
+    async def go():
+        await say(a, "what should i do first")
+        then = (await say(a, "ok what about after that"))[1]
+        why = (await say(a, "hmm and why is that"))[1]
+        await a.todos.add("Submit expense report")
+        sent = (await say(a, "i sent the expense report"))[1]
+        return then, why, sent
+    then, why, sent = run(go())
+    assert then.startswith("After that: “Call mom”")
+    assert why.startswith("Because it is due today")
+    assert sent == "Marked “Submit expense report” as done."   # "sent" is not in the title

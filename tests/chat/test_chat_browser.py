@@ -94,3 +94,39 @@ mounted['chat'].set_engine(Scripted(["Here: ", "<img src=x onerror=alert(2)>", "
         assert page.dialogs == []
     finally:
         run_py(page, "mounted['chat'].set_engine(None)")
+
+
+FIVE = ("from app.ui.panels import mounted\nimport datetime\n"
+        "todos = mounted['todos'].todos\n"
+        "today = mounted['chat'].assistant.today()\n"
+        "day = lambda n: today + datetime.timedelta(days=n)\n"
+        "mounted['chat'].assistant.forget()\n"
+        "await todos.add_many([('Buy milk', None), ('Pay rent', day(-2)), ('Call mom', today),\n"
+        "                      ('Book dentist appointment', day(4)), ('Call the plumber', None)])\n"
+        "len(todos)")
+
+
+def test_everyday_phrasings_through_the_page(chat_page):
+    """The code path as a person uses it: typed into "Message", the list changes on the page."""
+    page = chat_page
+    clear_list(page)
+    assert run_py(page, FIVE) == 5
+    first = reply_text(send(page, "What should I do first today?"))
+    assert first.startswith("Start with “Pay rent”: it is overdue"), first
+    assert reply_text(send(page, "Why that one?")).startswith("Because it is overdue")
+    assert reply_text(send(page, "Which of my tasks is about my teeth?")) == \
+        "That is “Book dentist appointment” (due " + run_py(
+            page, "from app.todos.facts import fmt_date\nfrom app.ui.panels import mounted\n"
+                  "a = mounted['chat'].assistant\n"
+                  "fmt_date([t for t in a.todos.items if 'dentist' in t.title][0].due, a.today())") + ")."
+    assert reply_text(send(page, "I need to get bread too")) == "Added “get bread”."
+    page.get_by_role("checkbox", name="get bread", exact=True).wait_for()
+    reply = send(page, "delete call")
+    assert reply_text(reply).startswith("Which one do you mean") and \
+        page.get_by_role("checkbox", name="Call mom", exact=True).count() == 1
+    assert reply_text(send(page, "the plumber")) == "Deleted “Call the plumber”."
+    page.get_by_role("checkbox", name="Call the plumber", exact=True).wait_for(state="detached")
+    assert reply_text(send(page, "i already paid the rent")) == "Marked “Pay rent” as done."
+    page.get_by_role("checkbox", name="Pay rent", exact=True).wait_for()
+    assert page.get_by_role("checkbox", name="Pay rent", exact=True).is_checked()
+    assert reply_text(send(page, "whats next")).startswith("Start with “Call mom”: it is due today")

@@ -96,7 +96,7 @@ def test_500_todos_fit_the_context_and_the_user_is_told(model_page):
     run_py(page, CHAT + "await mounted['todos'].todos.add_many("
                         "[f'Errand number {i} for the week' for i in range(500)])")
     page.wait_for_function("document.querySelector('.todo-summary').textContent.startsWith('500 open')")
-    reply = send(page, "Which errand should I start with?")
+    reply = send(page, "Say something kind about my errands.")
     assert reply.get_attribute("data-state") == "done", reply.inner_text()
     notice = page.locator(".msg-notice").last
     assert "summary" in notice.inner_text() and "500 to-dos" in notice.inner_text()
@@ -113,3 +113,59 @@ def test_model_replies_with_html_run_no_script(model_page):
     assert reply.get_attribute("data-state") == "done"
     assert page.evaluate("document.querySelectorAll('#app img, #app script').length") == 0
     assert page.dialogs == []
+
+
+def test_thinking_shows_the_elapsed_time_until_the_first_words(model_page):
+    page = model_page
+    clear_list(page)
+    reply = send(page, "Give me one tip to stay focused.", wait=False)
+    thinking = reply.locator(".msg-thinking")
+    thinking.wait_for(timeout=REPLY_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => /^thinking… \\d+\\.\\d s$/.test(document.querySelector('.msg-thinking')?.textContent)",
+        timeout=REPLY_TIMEOUT_MS)
+    assert page.get_by_role("button", name="Stop").is_enabled()
+    wait_ended(page, reply)
+    assert reply.get_attribute("data-state") == "done"
+    assert thinking.count() == 0 and reply_text(reply).strip()
+
+
+def test_stop_works_while_the_model_is_still_thinking(model_page):
+    page = model_page
+    run_py(page, GREEDY.format(n=200))
+    try:
+        reply = send(page, "Write a long story about a dragon who keeps a to-do list.", wait=False)
+        reply.locator(".msg-thinking").wait_for(timeout=REPLY_TIMEOUT_MS)
+        page.get_by_role("button", name="Stop").click()
+        wait_ended(page, reply)
+        assert reply.get_attribute("data-state") == "stopped"
+        assert reply.locator(".msg-thinking").count() == 0
+        tokens = run_py(page, CHAT + "chat.assistant.engine.last_reply.tokens")
+        assert tokens < 200
+        assert page.get_by_role("button", name="Send").is_enabled()
+    finally:
+        run_py(page, GREEDY.format(n=16))
+
+
+def test_a_follow_up_turn_reuses_the_prompt_cache(model_page):
+    """With the app's own setting (prompt cache on), turn 2 about the same list evaluates only
+    its new tokens: the instructions, the facts and turn 1 are already in wllama's KV cache."""
+    page = model_page
+    clear_list(page)
+    run_py(page, CHAT + """
+from app.engines.base import GenerationOptions
+a = chat.assistant
+a.options = GenerationOptions(max_tokens=16, temperature=0)      # cache_prompt: the default
+a.forget()
+await mounted['todos'].todos.add_many(['Sort the garage shelves', 'Plan the Lisbon trip',
+                                       'Book a piano tuner', 'Return the library DVDs',
+                                       'Order new running shoes'])""")
+    try:
+        send(page, "Cheer me up with one sentence.")
+        turn1 = run_py(page, CHAT + "chat.assistant.engine.last_reply.prompt_tokens")
+        send(page, "Say it in other words.")
+        turn2 = run_py(page, CHAT + "chat.assistant.engine.last_reply.prompt_tokens")
+        assert turn1 > 100 and 0 < turn2 < turn1 / 3, (turn1, turn2)
+    finally:
+        run_py(page, GREEDY.format(n=16))
+        clear_list(page)

@@ -2,7 +2,7 @@
 import datetime
 
 from app.chat.answers import answer
-from app.chat.prompt import MAX_FACTS_TOKENS, estimate_tokens, fit_messages, system_prompt
+from app.chat.prompt import INSTRUCTIONS, MAX_FACTS_TOKENS, estimate_tokens, fit_messages, system_prompt
 from app.todos.facts import compute_facts
 from app.todos.model import make_todo
 
@@ -20,11 +20,18 @@ def test_system_prompt_carries_counts_and_titles():
     text, notice = system_prompt(sample_facts())
     assert notice is None
     assert "Today is Friday 20 November 2026." in text
-    assert "5 to-dos: 3 open and 2 done" in text
-    assert "Overdue: 1. Due today: 1." in text
-    assert "Overdue (1): Pay rent (due Wed 18 Nov)." in text
-    assert "Open to-dos (3): Buy milk; Pay rent (due Wed 18 Nov); Call mom (due today)." in text
-    assert "Done to-dos (2): Walk dog; Email Bob." in text
+    assert "To-dos: 5 (3 open, 2 done). Overdue: 1. Due today: 1." in text
+    assert "Open (3): Buy milk; Pay rent (overdue, due Wed 18 Nov); Call mom (due today)." in text
+    assert "Done (2): Walk dog; Email Bob." in text
+    assert text.startswith(INSTRUCTIONS + "\nToday is")      # the stable part comes first
+
+
+def test_with_a_ranking_open_titles_come_in_the_order_to_do_them():
+    from app.todos.priority import ranked
+    facts = sample_facts()
+    text, _ = system_prompt(facts, ranking=ranked([*facts.open, *facts.done], TODAY))
+    assert ("Open, in the order to do them (3): Pay rent (overdue, due Wed 18 Nov); "
+            "Call mom (due today); Buy milk.") in text
 
 
 def test_a_long_list_is_summarised_within_budget_with_a_notice():
@@ -33,8 +40,8 @@ def test_a_long_list_is_summarised_within_budget_with_a_notice():
     facts = compute_facts(todos, TODAY)
     text, notice = system_prompt(facts)
     assert estimate_tokens(text) <= MAX_FACTS_TOKENS
-    assert "500 to-dos: 500 open and 0 done" in text       # counts always stay
-    assert "Overdue (10): Task number 0 (due Sun 1 Nov)" in text   # overdue titles come first
+    assert "To-dos: 500 (500 open, 0 done). Overdue: 10." in text   # counts always stay
+    assert "Open (500): Task number 0 (overdue, due Sun 1 Nov); Task number 1;" in text
     assert "more." in text
     assert "summary" in notice and "500 to-dos" in notice
 

@@ -38,7 +38,9 @@ def test_request_params_carry_every_option():
     assert params == {"messages": [{"role": "user", "content": "hi"}], "stream": True,
                       "max_tokens": 7, "temperature": 0.0, "top_k": 1, "top_p": 0.5,
                       "seed": 3, "cache_prompt": False}
-    assert "seed" not in request_params([{"role": "user", "content": "x"}], GenerationOptions())
+    default = request_params([{"role": "user", "content": "x"}], GenerationOptions())
+    assert "seed" not in default
+    assert default["cache_prompt"] is True        # the app reuses the prompt cache
 
 
 def test_messages_are_checked():
