@@ -121,11 +121,14 @@ class Session:
             raise Cancelled()
 
     async def sleep(self, seconds):
-        """A backoff pause that a cancel cuts short."""
+        """A backoff pause that a cancel cuts short. Not `wait_for`: its timeout checks the
+        clock, then Pyodide's WebLoop.call_at reads it again and raises "Can't schedule in the
+        past" when the deadline fell in between (seen under load); `wait` uses call_later."""
+        waiter = asyncio.ensure_future(self._cancel_event.wait())
         try:
-            await asyncio.wait_for(self._cancel_event.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
+            await asyncio.wait([waiter], timeout=seconds)
+        finally:
+            waiter.cancel()
         self.check()
 
     def cancel(self):
