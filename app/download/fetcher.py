@@ -511,22 +511,27 @@ class FileDownload:
                         lane.finish(cursor)
                         return
                     conn = _Connection(run[-1][1])
+                    settling = []     # each chunk is checked and stored while the next arrives
                     try:
                         for i, (start, end) in enumerate(run):
                             if i:
                                 cursor = await lane.cursor()
-                            if not await self.fetch_chunk(partial, start, end, lane, cursor, conn):
-                                runs.again((start, end))
+                            await self.fetch_chunk(start, end, lane, cursor, conn)
+                            settling.append(asyncio.ensure_future(
+                                self.settle_chunk(partial, start, end, lane, cursor, runs)))
+                        for task in settling:
+                            await task    # a chunk handed out again: next, to this worker if need be
                     finally:
                         conn.close(self.session)
+                        # What was fetched is still stored, however the run ended: a resume skips it.
+                        await asyncio.gather(*settling, return_exceptions=True)
 
         await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(runs)))])
 
-    async def fetch_chunk(self, partial, start, end, lane, cursor, conn):
+    async def fetch_chunk(self, start, end, lane, cursor, conn):
         """Fetch [start, end) through the lane (on the run's open request when it is at this
-        byte), check it against the manifest if there is one, store it, mark it done, hash it.
-        A body cut short is continued from where it stopped; failures retry with bounded
-        backoff. -> False when the chunk failed its check (the caller fetches it again)."""
+        byte). A body cut short is continued from where it stopped; failures retry with
+        bounded backoff. On failure the cursor is finished here, else by settle_chunk."""
         length = end - start
         try:
             attempt = 0
@@ -539,13 +544,22 @@ class FileDownload:
                     if attempt:               # no progress at all: back off before trying again
                         await self.retry_pause(attempt, str(exc))
             self.session.check()
+        except BaseException:
+            lane.finish(cursor)
+            raise
+
+    async def settle_chunk(self, partial, start, end, lane, cursor, runs):
+        """A fetched chunk: checked against the manifest if there is one (a bad one is handed
+        out again, to be fetched alone), then stored, marked done, hashed."""
+        try:
             if self.manifest is not None:
                 if not await lane.check(cursor, start, end, self.manifest.expected(start, end)):
                     self.chunk_failed(start, end)
-                    return False
+                    runs.again((start, end))
+                    return
                 self.chunk_passed(start, end)
+            self.session.check()
             await lane.store(partial, self.recorder, start, end, cursor, self.in_order)
-            return True
         finally:
             lane.finish(cursor)
 
