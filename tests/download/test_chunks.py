@@ -118,6 +118,24 @@ def test_resume_checks_stored_chunks_and_fetches_a_corrupt_one_again(dl_page, fa
     assert sent + fault.stats.bytes_sent - SIZE <= PARALLEL * CHUNK + CHUNK
 
 
+@pytest.mark.parametrize("kind", ["cache", "idb"])
+def test_resume_checks_stored_chunks_in_the_buffer_lane_stores(dl_page, fault, files, manifest, kind):
+    """Their stored chunks are read back in order once the file is whole, then committed."""
+    store = f"get_store({kind!r})"
+    fault.reset(down_after=SIZE // 2)
+    name, key = start(dl_page, files, manifest, store=store)
+    assert not finish(dl_page, name)["ok"]
+    assert state_of(dl_page, key, store) == {"complete": False, "partial": True}
+    sent = fault.stats.bytes_sent
+    fault.reset()
+    name, key = start(dl_page, files, manifest, store=store, model=key.split("/")[0])
+    result = finish(dl_page, name)
+    assert result["ok"], result
+    assert stored_sha(dl_page, key, store) == files[1][FILE][1]
+    assert sent + fault.stats.bytes_sent - SIZE <= PARALLEL * CHUNK
+    assert any(e["state"] == "verifying" for e in run_py(dl_page, f"events_of({name!r})"))
+
+
 def test_a_corrupt_chunk_of_a_stored_model_is_repaired_on_load(dl_page, fault, files, manifest):
     name, key = start(dl_page, files, manifest)
     assert finish(dl_page, name)["ok"]
