@@ -229,6 +229,7 @@ class FileDownload:
     async def _attempt(self):
         self.progress(state=CHECKING)
         self.manifest = self.manifest or await self.load_manifest()
+        self.passed, self.bad = set(), {}      # a restart checks everything again
         remote = await self.probe()
         self.size = self._reconcile_size(remote)
         self.version = remote.version
