@@ -23,7 +23,7 @@ from tools.devserver import SiteHandler, serve_in_thread
 PREFIX = "/files/"
 PACE_BLOCK = 16 << 10   # pieces while a body fault acts (pacing and cut points at this grain)
 LINK_BLOCK = 64 << 10   # pieces under a shared link cap alone (fewer sleeps at 1 Gbit/s)
-LINK_BURST = 0.005      # seconds of link time a pause may carry over
+LINK_BURST = 0.05       # seconds of link time a late writer may catch up (a link buffer)
 MANIFEST_SUFFIX = ".chunks.json"
 
 
@@ -84,7 +84,8 @@ class FaultState:
 
     def link_slot(self, n):
         """Seconds to wait before `n` more bytes fit the shared link cap (a token bucket with
-        a few ms of burst, so one connection alone can fill the link despite sleep jitter)."""
+        50 ms of burst, like a link buffer: one connection alone fills the link despite
+        sleep jitter, which on a loaded machine cost a lone stream about 15 % at 5 ms)."""
         rate = self.faults.link_bandwidth
         with self.lock:
             now = time.monotonic()
