@@ -49,6 +49,7 @@ def test_serves_a_stale_manifest_and_does_not_count_manifests_as_file_bytes(serv
     state.set(stale_manifest=b'{"stale": true}')
     assert get(base + "/files/f.bin.chunks.json") == b'{"stale": true}'
     assert get(base + "/files/f.bin", "bytes=0-9") == data[:10]
+    assert state.wait_idle()         # the counter moves just after the bytes leave
     assert state.stats.bytes_sent == 10
 
 
@@ -67,6 +68,8 @@ def test_link_cap_is_shared_by_every_connection(served):
         t.join()
     four = time.monotonic() - t0
     # Lower bounds only (a loaded machine can only make them slower): 1 MiB at 4 MiB/s takes
-    # 0.25 s; four connections share the cap, so 4 MiB takes 1 s (a per-connection cap: 0.25 s).
-    assert one >= 0.24
-    assert four >= 0.97
+    # 0.25 s; four connections share the cap, so 4 MiB takes 1 s (a per-connection cap: 0.25 s);
+    # less the link's burst allowance.
+    burst = faultserver.LINK_BURST
+    assert one >= 0.25 - burst - 0.01
+    assert four >= 1.0 - burst - 0.01
