@@ -22,6 +22,9 @@ from tools.devserver import SiteHandler, serve_in_thread
 
 PREFIX = "/files/"
 PACE_BLOCK = 16 << 10   # pieces while a body fault acts (pacing and cut points at this grain)
+LINK_BLOCK = 64 << 10   # pieces under a shared link cap alone (fewer sleeps at 1 Gbit/s)
+LINK_BURST = 0.05       # seconds of link time a late writer may catch up (a link buffer)
+MANIFEST_SUFFIX = ".chunks.json"
 
 
 @dataclass
@@ -35,12 +38,17 @@ class Faults:
     change_after: int | None = None     # after this many body bytes, replace the file (new ETag)
     change_to: bytes | None = None      # ... with these bytes (None: same bytes, new mtime)
     bandwidth: int | None = None        # bytes per second, per connection
+    link_bandwidth: int | None = None   # bytes per second for every connection together
     down: bool = False                  # refuse every file request (network down)
     down_after: int | None = None       # go down once this many body bytes went out
+    corrupt_at: int | None = None       # flip this byte of the file in the bodies that carry it
+    corrupt_times: int = 1              # ... in this many responses (then it is served right)
+    stale_manifest: bytes | None = None  # serve these bytes for every *.chunks.json instead
 
     def act_on_body(self):
         return (self.drop_after is not None or self.change_after is not None
-                or self.down_after is not None or bool(self.bandwidth))
+                or self.down_after is not None or bool(self.bandwidth)
+                or bool(self.link_bandwidth))
 
 
 @dataclass
@@ -50,6 +58,7 @@ class Stats:
     active: int = 0                                 # file responses being sent right now
     bodies: list = field(default_factory=list)      # GET bodies: (Range, length, bytes sent)
     changes: int = 0                                # times the file was replaced
+    corrupted: int = 0                              # bodies sent with the corrupt byte
 
 
 class FaultState:
@@ -61,12 +70,29 @@ class FaultState:
         self.stats = Stats()
         self.connections = set()
         self.count = 0
+        self.link_free = 0.0             # when the shared link can take its next piece
 
     def reset(self, **faults):
         with self.lock:
             self.faults = Faults(**faults)
             self.stats = Stats()
             self.count = 0
+            self.link_free = 0.0
+
+    def corrupt_chunk(self, chunk, byte, chunk_size, times=1):
+        """Corrupt byte `byte` of chunk `chunk` (of `chunk_size` bytes) in `times` responses."""
+        self.set(corrupt_at=chunk * chunk_size + byte, corrupt_times=times)
+
+    def link_slot(self, n):
+        """Seconds to wait before `n` more bytes fit the shared link cap (a token bucket with
+        50 ms of burst, like a link buffer: one connection alone fills the link despite
+        sleep jitter, which on a loaded machine cost a lone stream about 15 % at 5 ms)."""
+        rate = self.faults.link_bandwidth
+        with self.lock:
+            now = time.monotonic()
+            start = max(self.link_free, now - LINK_BURST)
+            self.link_free = start + n / rate
+            return self.link_free - now
 
     def set(self, **faults):
         with self.lock:
@@ -135,7 +161,12 @@ class FaultHandler(SiteHandler):
             time.sleep(f.header_delay)
         if f.ignore_range and "Range" in self.headers:
             del self.headers["Range"]
+        self._counted = not self.path.split("?", 1)[0].endswith(MANIFEST_SUFFIX)
+        if not self._counted and f.stale_manifest is not None:
+            st.stats.requests.append((self.command, self.path, None, "stale"))
+            return self._send_bytes(f.stale_manifest)
         self._sent_here = 0
+        self._at = 0
         self._length = None
         self._started = time.monotonic()
         with st.lock:
@@ -149,6 +180,19 @@ class FaultHandler(SiteHandler):
                 st.connections.discard(self.connection)
                 if not head and self._length is not None:
                     st.stats.bodies.append((self.headers.get("Range"), self._length, self._sent_here))
+
+    def _send_bytes(self, body):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def copy_range(self, path, start, length):
+        self._at = start               # the file offset of the next body byte
+        super().copy_range(path, start, length)
 
     def send_response(self, code, message=None):
         if self.is_file():
@@ -168,12 +212,35 @@ class FaultHandler(SiteHandler):
     def write_body(self, block):
         if not self.is_file():
             return super().write_body(block)
+        block = self._corrupt(block)
         view = memoryview(block)
-        step = PACE_BLOCK if self.state.faults.act_on_body() else len(view)
+        self._at += len(view)
+        faults = self.state.faults
+        if faults.act_on_body():
+            only_link = faults.link_bandwidth and not (faults.bandwidth or faults.drop_after
+                                                       or faults.change_after or faults.down_after)
+            step = LINK_BLOCK if only_link else PACE_BLOCK
+        else:
+            step = len(view)
         while view:
             piece = view[:step]
             view = view[step:]
             self._write_piece(piece)
+
+    def _corrupt(self, block):
+        """Flip the corrupt byte if this block carries it (and responses are left to spoil)."""
+        st = self.state
+        with st.lock:
+            at, f = st.faults.corrupt_at, st.faults
+            if at is None or not self._counted or not self._at <= at < self._at + len(block):
+                return block
+            f.corrupt_times -= 1
+            if f.corrupt_times <= 0:
+                f.corrupt_at = None
+            st.stats.corrupted += 1
+        spoilt = bytearray(block)
+        spoilt[at - self._at] ^= 0xFF
+        return bytes(spoilt)
 
     def _write_piece(self, piece):
         st = self.state
@@ -198,10 +265,13 @@ class FaultHandler(SiteHandler):
         if f.bandwidth:
             due = self._started + (self._sent_here + len(piece)) / f.bandwidth
             time.sleep(max(0.0, due - time.monotonic()))
+        if f.link_bandwidth:
+            time.sleep(max(0.0, st.link_slot(len(piece))))
         self.wfile.write(piece)
         self.wfile.flush()
         with st.lock:
-            st.stats.bytes_sent += len(piece)
+            if self._counted:
+                st.stats.bytes_sent += len(piece)
         self._sent_here += len(piece)
         if cut is not None:
             if st.faults.down:

@@ -105,7 +105,15 @@ def precache_paths(site_dir=SITE):
     """Site-relative paths the service worker caches at install: the app shell."""
     shell = [p for p in site_files(site_dir) if not p.startswith(LINKED) and p != "sw.js"
              and not p.startswith(("bench/", "js/bench-"))]
-    return sorted([*shell, "models/catalog.json"])
+    return sorted([*shell, "models/catalog.json", *_embedded_manifests()])
+
+
+def _embedded_manifests():
+    """The chunk manifests of the models that ship with the app (a few KB), so the check of a
+    stored model before a load works offline too (app/engines/embedded.check_stored)."""
+    catalog = json.loads((ROOT / "models" / "catalog.json").read_text())
+    return [f["chunks"]["url"] for m in catalog["models"] if "embedded" in m
+            for f in m["files"] if f.get("chunks")]
 
 
 def warm_paths(site_dir=SITE):

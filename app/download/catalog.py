@@ -1,8 +1,10 @@
 """models/catalog.json: which models exist and which files make each one.
 
 Format 1: {"format": 1, "default": id, "models": [model, ...]}; a model has "id", "name",
-"engine" and "files": [{"name", "url", "size"?, "sha256"?}, ...] (size and sha256 where
-known), plus optional fields other parts use ("license", "embedded", ...), kept as they are.
+"engine" and "files": [{"name", "url", "size"?, "sha256"?, "chunks"?}, ...] (size and sha256
+where known), plus optional fields other parts use ("license", "embedded", ...), kept as they are.
+"chunks": {"url", "sha256"} names the file's chunk manifest (app/download/manifest.py) by the
+manifest's own sha256, so a download can check every chunk as it arrives.
 The one reader of the catalog: the downloader, the engines and the UI all use it.
 Pure Python: parsing and validation import in CPython.
 """
@@ -23,11 +25,22 @@ class CatalogError(ValueError):
 
 
 @dataclass(frozen=True)
+class ChunksRef:
+    """Where a file's chunk manifest is, and the sha256 of the manifest's bytes."""
+    url: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ModelFile:
     name: str
     url: str
     size: int | None = None
     sha256: str | None = None
+    chunks: ChunksRef | None = None
+
+    def as_dict(self):
+        return {**vars(self), "chunks": dict(vars(self.chunks)) if self.chunks else None}
 
 
 @dataclass(frozen=True)
@@ -56,7 +69,7 @@ class Model:
     def as_dict(self):
         """The catalog entry as a dict (what Engine.load() takes)."""
         return {**self.extra, "id": self.id, "name": self.name, "engine": self.engine,
-                "files": [dict(vars(f)) for f in self.files]}
+                "files": [f.as_dict() for f in self.files]}
 
 
 def parse_file(raw, where, url_optional=False):
@@ -77,7 +90,23 @@ def parse_file(raw, where, url_optional=False):
     sha = raw.get("sha256")
     if sha is not None and (not isinstance(sha, str) or not SHA256.match(sha.lower())):
         raise CatalogError(f"{where}: 'sha256' must be 64 hex digits, got {sha!r}")
-    return ModelFile(name, url, size, sha.lower() if sha else None)
+    return ModelFile(name, url, size, sha.lower() if sha else None,
+                     parse_chunks_ref(raw.get("chunks"), where))
+
+
+def parse_chunks_ref(raw, where):
+    """The optional "chunks" of a file entry -> ChunksRef or None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: 'chunks' must be an object with 'url' and 'sha256'")
+    url, sha = raw.get("url"), raw.get("sha256")
+    if not url or not isinstance(url, str):
+        raise CatalogError(f"{where}: 'chunks' needs the manifest's 'url'")
+    if not isinstance(sha, str) or not SHA256.match(sha.lower()):
+        raise CatalogError(f"{where}: 'chunks' needs the manifest's 'sha256' (64 hex digits), "
+                           f"got {sha!r}")
+    return ChunksRef(url, sha.lower())
 
 
 def parse_model(raw, where):

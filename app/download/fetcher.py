@@ -23,7 +23,9 @@ from types import SimpleNamespace
 
 from app.compat import JsException, create_proxy, js, js_get, to_js_object
 from app.download import plan
-from app.download.hashing import ChunkHasher, FileHasher, HashError, body_reader
+from app.download.hashing import (BufferPool, ChunkHasher, FileHasher, HashError, body_reader,
+                                  chunk_check)
+from app.download.manifest import ManifestError, parse_manifest
 from app.download.progress import (CANCELLED, CHECKING, DONE, DOWNLOADING, FAILED, VERIFYING,
                                    Tracker)
 from app.download.recorder import Recorder
@@ -31,6 +33,7 @@ from app.storage.base import QuotaExceeded, StoreError
 from app.storage.jsio import translate as store_error
 
 MAX_RESTARTS = 3   # clean restarts when the server's file changes under us
+MAX_BAD_CHUNK = 3  # re-fetches of one chunk that fails its manifest sha256, before giving up
 
 
 class DownloadError(Exception):
@@ -118,11 +121,14 @@ class Session:
             raise Cancelled()
 
     async def sleep(self, seconds):
-        """A backoff pause that a cancel cuts short."""
+        """A backoff pause that a cancel cuts short. Not `wait_for`: its timeout checks the
+        clock, then Pyodide's WebLoop.call_at reads it again and raises "Can't schedule in the
+        past" when the deadline fell in between (seen under load); `wait` uses call_later."""
+        waiter = asyncio.ensure_future(self._cancel_event.wait())
         try:
-            await asyncio.wait_for(self._cancel_event.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
+            await asyncio.wait([waiter], timeout=seconds)
+        finally:
+            waiter.cancel()
         self.check()
 
     def cancel(self):
@@ -169,9 +175,14 @@ class FileDownload:
         self.version = None
         self.size = None
         self.ranges_seen = asyncio.Event()
+        self.chunk_size = owner.chunk_size
         self.hasher = None
         self.recorder = None      # saves the done chunks of the partial (a few times a second)
         self.in_order = False     # every byte went through the hasher from 0: its digest counts
+        self.manifest = None      # the file's chunk manifest: every chunk checked on arrival
+        self.passed = set()       # indices of the chunks whose sha256 matched the manifest
+        self.bad = {}             # chunk start -> times it failed its check
+        self.repair = None        # (Blob of the stored entry, its good ranges) to start from
 
     # -- bookkeeping ------------------------------------------------------------------------
 
@@ -198,8 +209,9 @@ class FileDownload:
     async def run(self):
         existing = await self.store.info(self.key)
         if existing and self._matches(existing):
-            self.progress(total=existing.size, done=existing.size, state=DONE)
-            return existing
+            if not await self.check_stored(existing):
+                self.progress(total=existing.size, done=existing.size, state=DONE)
+                return existing
         for _ in range(MAX_RESTARTS + 1):
             try:
                 return await self._attempt()
@@ -216,6 +228,8 @@ class FileDownload:
 
     async def _attempt(self):
         self.progress(state=CHECKING)
+        self.manifest = self.manifest or await self.load_manifest()
+        self.passed, self.bad = set(), {}      # a restart checks everything again
         remote = await self.probe()
         self.size = self._reconcile_size(remote)
         self.version = remote.version
@@ -239,30 +253,43 @@ class FileDownload:
         """Fetch what `partial` lacks, verify, commit -> EntryInfo."""
         self.recorder = Recorder(partial)
         done = plan.merge(await partial.done_ranges())
+        done = await self._seed_repair(partial, done)
         self.progress(total=self.size, done=plan.covered(done), state=DOWNLOADING)
+        self.chunk_size = chunk_size = (self.manifest.chunk_size if self.manifest
+                                        else self.owner.chunk_size)
         sink = partial.worker_sink()
-        if sink is not None:
+        pool = BufferPool(max(1, min(chunk_size, self.size)), 2 * self.owner.parallel)
+        if self.manifest:
+            self.hasher = None            # every chunk is checked on arrival instead
+        elif sink is not None:
             self.hasher = FileHasher(sink, done)
         else:
-            self.hasher = ChunkHasher(max(1, min(self.owner.chunk_size, self.size)),
-                                      2 * self.owner.parallel)
-        lane = None
+            self.hasher = ChunkHasher(pool)
+        if sink is not None:
+            lane = WorkerLane(sink, self.hasher, self.got)
+        else:
+            lane = BufferLane(pool, self.hasher, await body_reader(), await chunk_check(), self.got)
+        resumed = self.manifest.whole_chunks(done) if self.manifest else []
         try:
             try:
                 if remote.response is not None:
                     await self.stream_once(partial, remote.response, remote.controller)
                 else:
                     self.in_order = not done
-                    if sink is not None:
-                        lane = WorkerLane(sink, self.hasher, self.got)
+                    if self.manifest:       # whole chunks only: each is checked on its own
+                        skip = set(resumed)
+                        todo = [span for i, span in enumerate(self.manifest.spans())
+                                if i not in skip]
                     else:
-                        lane = BufferLane(self.hasher, await body_reader(), self.got)
-                    todo = plan.chunks(self.size, done, self.owner.chunk_size)
+                        todo = plan.chunks(self.size, done, chunk_size)
                     try:
                         await self.fetch_ranges(partial, todo, lane)
                     except _NoRanges as nr:
                         self.in_order = False
                         await self.stream_once(partial, nr.response, nr.controller)
+                if self.manifest:
+                    self.progress(state=VERIFYING)
+                    await self.check_resumed(partial, lane, resumed)
             except _Changed:
                 await partial.abort()
                 raise
@@ -271,11 +298,11 @@ class FileDownload:
                 raise
             await self.recorder.close()
             self.progress(state=VERIFYING)
-            digest = await self.sha256(partial)
+            digest = self.all_passed() if self.manifest else await self.sha256(partial)
         finally:
-            self.hasher.close()
-            if lane is not None:
-                lane.close()
+            if self.hasher is not None:
+                self.hasher.close()
+            lane.close()
         if self.file.sha256 and digest != self.file.sha256:
             await partial.abort()
             self.progress(done=0, state=FAILED)
@@ -287,6 +314,8 @@ class FileDownload:
 
     def _reconcile_size(self, remote):
         expected, actual = self.file.size, remote.size
+        if expected is None and self.manifest is not None:
+            expected = self.manifest.size
         if expected is not None and actual is not None and expected != actual:
             raise self.fail(f"the server has {actual} bytes but the catalog says {expected}")
         size = actual if actual is not None else expected
@@ -294,6 +323,144 @@ class FileDownload:
             raise self.fail("the server does not say how big the file is and the catalog "
                             "has no size for it")
         return size
+
+    # -- the chunk manifest --------------------------------------------------------------------
+
+    async def load_manifest(self, quiet=False):
+        """The file's chunk manifest, checked against the catalog (its own sha256, the file's
+        size and sha256); None when the catalog names none. A manifest that is not the one the
+        catalog names (stale, altered) is a clear error: none of its hashes is trusted.
+        `quiet`: None instead of retries when it cannot be fetched (a check of a stored
+        model, possibly offline, that must not fail the model)."""
+        ref = self.file.chunks
+        if ref is None:
+            return None
+        url = str(js.URL.new(ref.url, js.location.href).href)
+        attempt = 0
+        while True:
+            try:
+                data = await self._fetch_small(url)
+                break
+            except _Retry as exc:
+                if quiet:
+                    self.owner.log(f"{self.file.name}: chunk manifest not available ({exc})")
+                    return None
+                attempt += 1
+                await self.retry_pause(attempt, f"the chunk manifest: {exc}")
+        try:
+            return parse_manifest(data, ref.sha256, self.file.size, self.file.sha256)
+        except ManifestError as exc:
+            raise self.fail(f"{exc}; nothing was downloaded") from None
+
+    async def _fetch_small(self, url):
+        response, controller = await self.session.fetch(url)
+        try:
+            status = response.status
+            if plan.is_retryable_status(status):
+                raise _Retry(f"HTTP {status}")
+            if not response.ok:
+                raise self.fail(f"the chunk manifest could not be fetched (HTTP {status} for {url})")
+            try:
+                return js.Uint8Array.new(await response.arrayBuffer()).to_bytes()
+            except JsException as exc:
+                raise self.session.translate(exc) from None
+        finally:
+            self.session.done(controller)
+
+    def chunk_passed(self, start, end):
+        self.passed.add(self.manifest.index(start))
+
+    def chunk_failed(self, start, end):
+        """A chunk's bytes did not hash to the manifest: count it, take its bytes back off the
+        progress, and give up after MAX_BAD_CHUNK re-fetches of it."""
+        self.bad[start] = times = self.bad.get(start, 0) + 1
+        self.owner.tracker.add(self.file.name, -(end - start))
+        index = self.manifest.index(start)
+        self.owner.log(f"{self.file.name}: chunk {index} (bytes {start}-{end - 1}) failed its "
+                       f"sha256 check ({times}); fetching it again")
+        if times > MAX_BAD_CHUNK:
+            raise self.fail(f"chunk {index} (bytes {start}-{end - 1}) failed its sha256 check "
+                            f"{times} times: the server's copy does not match the chunk manifest "
+                            "(verified chunks are kept: resume to try again)")
+
+    async def check_resumed(self, partial, lane, resumed):
+        """Chunks that were already stored (a resume, a repair) are hashed again; a bad one is
+        fetched again on its own, checked on arrival like every other."""
+        if not resumed:
+            return
+        spans = [(*self.manifest.span(i), self.manifest.chunks[i]) for i in resumed]
+        bad = await lane.verify_stored(partial, spans)
+        good = set(resumed) - {self.manifest.index(s) for s, _ in bad}
+        self.passed |= good
+        if not bad:
+            return
+        for start, end in bad:
+            self.owner.log(f"{self.file.name}: stored chunk {self.manifest.index(start)} is "
+                           "corrupt; fetching it again")
+            self.owner.tracker.add(self.file.name, -(end - start))
+        self.owner.emit()
+        try:
+            await self.fetch_ranges(partial, bad, lane)
+        except _NoRanges as nr:
+            if nr.controller is not None:
+                self.session.done(nr.controller)
+            await partial.abort()
+            raise self.fail("a stored chunk is corrupt and the server does not serve byte "
+                            "ranges, so it cannot be fetched alone: the partial download was "
+                            "discarded; try again") from None
+
+    def all_passed(self):
+        """The whole file's sha256, vouched for by the manifest once every chunk has passed
+        (no pass over the whole file after the last byte)."""
+        missing = [i for i in range(len(self.manifest.chunks)) if i not in self.passed]
+        if missing:
+            raise self.fail(f"{len(missing)} chunks were not verified (first: chunk {missing[0]})")
+        return self.manifest.sha256
+
+    async def check_stored(self, info):
+        """A complete entry with a chunk manifest is checked chunk by chunk (native sha256,
+        one read of the stored file). -> True when some chunk is corrupt: the download then
+        starts from the good chunks, copied from the entry, and fetches only the bad ones.
+        False when it is fine, or cannot be checked now (no manifest, or offline)."""
+        if self.file.chunks is None:
+            return False
+        self.progress(total=info.size, done=info.size, state=VERIFYING)
+        try:
+            self.manifest = await self.load_manifest(quiet=True)
+        except Cancelled:
+            raise
+        except DownloadError as exc:      # the stored entry was verified when it was downloaded
+            self.owner.log(f"stored {self.file.name} not checked: {exc}")
+            return False
+        if self.manifest is None or self.manifest.size != info.size:
+            return False
+        spans = [(*self.manifest.span(i), h) for i, h in enumerate(self.manifest.chunks)]
+        check = await chunk_check()
+        bad = [tuple(b) for b in (await check.verifyStream(await self.store.stream(self.key),
+                                                           to_js_object(spans))).to_py()]
+        if not bad:
+            return False
+        self.owner.log(f"{self.file.name}: {len(bad)} stored chunks are corrupt; fetching "
+                       "only those again")
+        good = plan.missing(info.size, bad)
+        self.repair = (await self.store.read(self.key), good)
+        return True
+
+    async def _seed_repair(self, partial, done):
+        """A repair starts from the good chunks of the stored entry: copied into the partial
+        (a local copy, no network), then checked again like any resumed chunk."""
+        if self.repair is None:
+            return done
+        blob, good = self.repair
+        self.repair = None
+        for start, end in plan.missing(self.size, done):
+            for s, e in good:
+                s, e = max(s, start), min(e, end)
+                if s < e:
+                    await partial.write_at(s, blob.slice(s, e))
+                    await self.recorder.done(s, e)
+        await self.recorder.close()
+        return plan.merge(await partial.done_ranges())
 
     # -- talking to the server -------------------------------------------------------------------
 
@@ -345,6 +512,8 @@ class FileDownload:
 
     async def fetch_ranges(self, partial, todo, lane):
         runs = plan.Runs(todo, self.owner.parallel, lane.run_bytes)
+        # A chunk that fails its manifest check goes back to the queue and is fetched again
+        # alone; the rest of its run carries on over the same request.
 
         async def worker(first):
             if not first:   # fan out only once a 206 proved the server honours Range: a
@@ -359,20 +528,27 @@ class FileDownload:
                         lane.finish(cursor)
                         return
                     conn = _Connection(run[-1][1])
+                    settling = []     # each chunk is checked and stored while the next arrives
                     try:
                         for i, (start, end) in enumerate(run):
                             if i:
                                 cursor = await lane.cursor()
-                            await self.fetch_chunk(partial, start, end, lane, cursor, conn)
+                            await self.fetch_chunk(start, end, lane, cursor, conn)
+                            settling.append(asyncio.ensure_future(
+                                self.settle_chunk(partial, start, end, lane, cursor, runs)))
+                        for task in settling:
+                            await task    # a chunk handed out again: next, to this worker if need be
                     finally:
                         conn.close(self.session)
+                        # What was fetched is still stored, however the run ended: a resume skips it.
+                        await asyncio.gather(*settling, return_exceptions=True)
 
         await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(runs)))])
 
-    async def fetch_chunk(self, partial, start, end, lane, cursor, conn):
+    async def fetch_chunk(self, start, end, lane, cursor, conn):
         """Fetch [start, end) through the lane (on the run's open request when it is at this
-        byte), store it, mark it done, hash it. A body cut short is continued from where it
-        stopped; failures retry with bounded backoff."""
+        byte). A body cut short is continued from where it stopped; failures retry with
+        bounded backoff. On failure the cursor is finished here, else by settle_chunk."""
         length = end - start
         try:
             attempt = 0
@@ -384,6 +560,21 @@ class FileDownload:
                     attempt = 0 if cursor.pos > before else attempt + 1
                     if attempt:               # no progress at all: back off before trying again
                         await self.retry_pause(attempt, str(exc))
+            self.session.check()
+        except BaseException:
+            lane.finish(cursor)
+            raise
+
+    async def settle_chunk(self, partial, start, end, lane, cursor, runs):
+        """A fetched chunk: checked against the manifest if there is one (a bad one is handed
+        out again, to be fetched alone), then stored, marked done, hashed."""
+        try:
+            if self.manifest is not None:
+                if not await lane.check(cursor, start, end, self.manifest.expected(start, end)):
+                    self.chunk_failed(start, end)
+                    runs.again((start, end))
+                    return
+                self.chunk_passed(start, end)
             self.session.check()
             await lane.store(partial, self.recorder, start, end, cursor, self.in_order)
         finally:
@@ -465,7 +656,7 @@ class FileDownload:
     async def _stream_body(self, partial, response):
         done = plan.merge(await partial.done_ranges())
         reader = response.body.getReader()
-        buf = js.Uint8Array.new(max(1, min(self.owner.chunk_size, self.size)))
+        buf = js.Uint8Array.new(max(1, min(self.chunk_size, self.size)))
         pos, fill = 0, 0
         try:
             while True:
@@ -483,6 +674,7 @@ class FileDownload:
                     fill, offset = fill + take, offset + take
                     if fill == buf.length or pos + fill == self.size:
                         if not _inside(done, pos, pos + fill):
+                            await self._check_piece(pos, pos + fill, buf)
                             await partial.write_at(pos, buf.subarray(0, fill))
                             await self.recorder.done(pos, pos + fill)
                             if isinstance(self.hasher, FileHasher):
@@ -493,6 +685,17 @@ class FileDownload:
             raise self.session.translate(exc) from None
         if pos + fill < self.size:
             raise _Retry("the connection ended early (truncated body)")
+
+    async def _check_piece(self, start, end, buf):
+        """A piece of a whole body (no Range support) against the manifest: a bad one means
+        the body again (nothing else can be asked of such a server); bounded like a chunk."""
+        if self.manifest is None:
+            return
+        check = await chunk_check()
+        if await check.sha256Hex(buf.subarray(0, end - start)) != self.manifest.expected(start, end):
+            self.chunk_failed(start, end)
+            raise _Retry(f"chunk {self.manifest.index(start)} failed its sha256 check")
+        self.chunk_passed(start, end)
 
     # -- verification ------------------------------------------------------------------------
 
@@ -535,15 +738,25 @@ class BufferLane:
     keeps_body = True      # a 200 answer's body can be streamed by stream_once
     run_bytes = 0          # one request per chunk: a run would need buffers out of order
 
-    def __init__(self, hasher, reader, got):
-        self.hasher, self.reader = hasher, reader
+    def __init__(self, pool, hasher, reader, checker, got):
+        self.pool, self.hasher, self.reader, self.checker = pool, hasher, reader, checker
         self._on_bytes = create_proxy(got)
 
     async def cursor(self):
         cursor = js.Object.new()      # shared with the JS body reader
-        cursor.buf, cursor.pos, cursor.overflow = await self.hasher.buffer(), 0, False
+        cursor.buf, cursor.pos, cursor.overflow = await self.pool.buffer(), 0, False
         cursor.hashed = False
         return cursor
+
+    async def check(self, cursor, start, end, expected):
+        """The chunk in its buffer, before it is stored: bad bytes never reach the store."""
+        return await self.checker.sha256Hex(cursor.buf.subarray(0, end - start)) == expected
+
+    async def verify_stored(self, partial, spans):
+        """[(start, end, hex)] of chunks stored earlier -> [(start, end)] of the bad ones,
+        from one in-order read of the partial entry (at the end: it has no gaps then)."""
+        bad = await self.checker.verifyStream(await partial.stream(), to_js_object(spans))
+        return [tuple(b) for b in bad.to_py()]
 
     async def open(self, session, url, span):
         return await session.fetch(url, span=span)
@@ -557,7 +770,7 @@ class BufferLane:
     async def store(self, partial, recorder, start, end, cursor, in_order):
         await partial.write_at(start, cursor.buf.subarray(0, end - start))
         await recorder.done(start, end)
-        if in_order:
+        if in_order and self.hasher is not None:
             # Stores copy what they keep by the time note_done returns, so the buffer can
             # move to the hashing worker; it comes back to the pool once hashed.
             self.hasher.hash(start, cursor.buf, end - start)
@@ -565,7 +778,7 @@ class BufferLane:
 
     def finish(self, cursor):
         if not cursor.hashed:
-            self.hasher.release(cursor.buf)
+            self.pool.release(cursor.buf)
             cursor.hashed = True
 
     def close(self):
@@ -611,9 +824,18 @@ class WorkerLane:
                 raise store_error(_NamedError(str(error.name), str(error.message)), key, "OPFS")
             raise session.translate(_NamedError(str(error.name), str(error.message)))
 
+    async def check(self, cursor, start, end, expected):
+        """The chunk is in the file (not yet marked done): read back and hashed in the worker."""
+        return (await self.sink.verify([(start, end, expected)]))[0]
+
+    async def verify_stored(self, partial, spans):
+        oks = await self.sink.verify(spans)
+        return [(s, e) for (s, e, _), ok in zip(spans, oks) if not ok]
+
     async def store(self, partial, recorder, start, end, cursor, in_order):
         self.sink.written(start, end)
-        self.hasher.stored(start, end)      # hashing reads the file: it need not wait for the record
+        if self.hasher is not None:         # hashing reads the file: it need not wait for the record
+            self.hasher.stored(start, end)
         await recorder.done(start, end)
 
     def finish(self, cursor):

@@ -86,6 +86,11 @@ class Runs:
         self.left -= run[-1][1] - run[0][0]
         return run
 
+    def again(self, chunk):
+        """Hand `chunk` out once more, next and on its own (it failed its check)."""
+        self.chunks.appendleft(chunk)
+        self.left += chunk[1] - chunk[0]
+
 
 def range_header(start, end):
     """HTTP Range header value for the half-open range [start, end)."""

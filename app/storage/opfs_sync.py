@@ -114,6 +114,13 @@ class FileSink:
     def written(self, start, end):
         self._on_written(start, end)
 
+    async def verify(self, chunks):
+        """[(start, end, hex)] stored chunks -> [bool]: each read back and hashed natively in
+        the worker (app/download/manifest.py: files with a chunk manifest)."""
+        value = await self.worker.call("verifyChunks", path=self.path,
+                                       chunks=[list(c) for c in chunks])
+        return [bool(ok) for ok in value]
+
     def hash_begin(self, done):
         self._post("hashBegin", path=self.path, ranges=[list(r) for r in done])
 

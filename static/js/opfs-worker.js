@@ -9,7 +9,9 @@
 // opened ("fetchOpen": Python checks the status and headers), then its body is read straight
 // into the file ("fetchRead"), and the sha256 of the file is computed in file order by a
 // nested worker (sha256-worker.js) fed with pieces read back from the file as soon as the
-// bytes in front of it are stored ("hashBegin/hashAdd/hashDigest/hashEnd"). Python plans,
+// bytes in front of it are stored ("hashBegin/hashAdd/hashDigest/hashEnd"); or, for a file
+// with a chunk manifest, each chunk is read back and checked natively as soon as it is stored
+// ("verifyChunks"). Python plans,
 // schedules, retries and records progress; memory is a few small buffers per request.
 const handles = new Map(); // path key -> Promise<FileSystemSyncAccessHandle>
 
@@ -132,6 +134,27 @@ const ops = {
     requests.delete(req);
   },
 
+  // -- chunks checked against a manifest (app/download/manifest.py) --------------------------
+  // [[start, end, hex], ...] -> [true | false, ...]: each chunk read back from the file and
+  // hashed natively (crypto.subtle.digest copies its input at the call, so one scratch buffer
+  // serves every read; the digests themselves run in parallel, off this thread).
+  async verifyChunks({ path, chunks }) {
+    const handle = await open(path);
+    const digests = [];
+    for (const [start, end] of chunks) {
+      const n = end - start;
+      if (!verifyScratch || verifyScratch.byteLength < n) verifyScratch = new Uint8Array(n);
+      const view = verifyScratch.subarray(0, n);
+      const got = handle.read(view, { at: start });
+      digests.push(got === n ? crypto.subtle.digest("SHA-256", view) : null);
+    }
+    const out = [];
+    for (let i = 0; i < chunks.length; i++) {
+      out.push(digests[i] !== null && hex(await digests[i]) === chunks[i][2]);
+    }
+    return out;
+  },
+
   // -- sha256 of a file in file order, off this thread ----------------------------------------
   hashBegin({ path, ranges }) {
     const key = path.join("/");
@@ -162,6 +185,11 @@ function writeAll(handle, part, pos) {
     }
     done += n;
   }
+}
+
+let verifyScratch = null;             // chunk-sized: bytes read back for verifyChunks
+function hex(digest) {
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const SCRATCH = 256 * 1024;          // one network read at most

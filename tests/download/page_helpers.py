@@ -2,7 +2,7 @@
 import asyncio
 import hashlib
 
-from app.download.catalog import Model, ModelFile
+from app.download.catalog import ChunksRef, Model, ModelFile
 from app.download.fetcher import ModelDownload
 from app.download.plan import RetryPolicy
 from app.storage import get_store  # noqa: F401 - used by the tests' expressions
@@ -10,8 +10,36 @@ from app.storage import get_store  # noqa: F401 - used by the tests' expressions
 downloads = {}      # name -> (ModelDownload, task, events)
 
 
-def test_model(model_id, file_name, size, sha256):
-    return Model(model_id, model_id, (ModelFile(file_name, "files/" + file_name, size, sha256),))
+def test_model(model_id, file_name, size, sha256, chunks_sha256=None):
+    """`chunks_sha256`: the file has a chunk manifest, files/<file>.chunks.json, with this sha256."""
+    chunks = ChunksRef(f"files/{file_name}.chunks.json", chunks_sha256) if chunks_sha256 else None
+    return Model(model_id, model_id,
+                 (ModelFile(file_name, "files/" + file_name, size, sha256, chunks),))
+
+
+async def corrupt_opfs(key, offset, complete=False):
+    """Flip one stored byte of an OPFS entry behind the store's back (a disk gone bad)."""
+    from app.compat import js
+    from app.compat import to_js_object
+    from app.storage.opfs_store import COMPLETE, PARTIAL, ROOT, file_name
+    store = get_store("opfs")
+    name = file_name(key)
+    if not complete:
+        await store.mode()
+        path = [ROOT, PARTIAL, name + ".data"]
+        await store.worker.close(path)          # the handle's lock: the writable needs it
+    else:
+        path = [ROOT, COMPLETE, name]
+    return await js.Function.new("path", "at", """return (async () => {
+        let dir = await navigator.storage.getDirectory();
+        for (const n of path.slice(0, -1)) dir = await dir.getDirectoryHandle(n);
+        const handle = await dir.getFileHandle(path[path.length - 1]);
+        const byte = new Uint8Array(await (await handle.getFile()).slice(at, at + 1).arrayBuffer());
+        const w = await handle.createWritable({ keepExistingData: true });
+        await w.write({ type: "write", position: at, data: new Uint8Array([byte[0] ^ 0xff]) });
+        await w.close();
+        return byte[0];
+    })()""")(to_js_object(path), offset)
 
 
 async def _outcome(download):

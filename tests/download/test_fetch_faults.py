@@ -175,3 +175,28 @@ def test_a_failed_download_aborts_every_request_still_open(dl_page, fault, files
     assert fault.stats.active == 0
     full = [b for b in fault.stats.bodies if b[2] == b[1]]
     assert len(full) <= 1, fault.stats.bodies           # only the first chunk, read before the failure
+
+
+def test_backoff_pause_survives_a_clock_that_moves_between_two_reads(dl_page):
+    """Regression: under load the clock moved between asyncio's timeout check and Pyodide's
+    WebLoop.call_at, which then raised "Can't schedule in the past" and failed a download in
+    its retry pause ("unexpected error: ValueError"). The clock is scripted here to do that."""
+    result = run_py(dl_page, """
+import asyncio
+from app.download.fetcher import Session
+loop = asyncio.get_event_loop()
+real, t0, calls = loop.time, loop.time(), []
+def scripted():
+    calls.append(1)
+    return t0 if len(calls) <= 2 else (t0 + 1.0 if len(calls) == 3 else real())
+loop.time = scripted
+try:
+    await Session(1).sleep(0.05)
+    outcome = "slept"
+except Exception as exc:
+    outcome = repr(exc)
+finally:
+    del loop.time
+outcome
+""")
+    assert result == "slept"
