@@ -165,7 +165,9 @@ await mounted['todos'].todos.add_many(['Sort the garage shelves', 'Plan the Lisb
         turn1 = run_py(page, CHAT + "chat.assistant.engine.last_reply.prompt_tokens")
         send(page, "Say it in other words.")
         turn2 = run_py(page, CHAT + "chat.assistant.engine.last_reply.prompt_tokens")
-        assert turn1 > 100 and 0 < turn2 < turn1 / 3, (turn1, turn2)
+        # Turn 1 may itself reuse the instructions cached by an earlier test on this page; what
+        # it evaluates is at least this list's facts and the message, turn 2 only its new turn.
+        assert 0 < turn2 < turn1 / 3, (turn1, turn2)
     finally:
         run_py(page, GREEDY.format(n=16))
         clear_list(page)
