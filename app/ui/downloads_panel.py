@@ -1,14 +1,18 @@
 """The "Download models" section of the Models panel: the catalog's models, a store choice,
-and per model a download button, a progress bar with text (bytes, rate, ETA), cancel, resume.
+and per model a download button, a progress bar with text (bytes, rate, ETA), cancel, resume,
+and "Use" once it is stored: the shared engine (app.engines.active) loads it, so the assistant
+answers with it. A model that `build.py convert` makes (catalog "build") is offered only when
+this server has its file; otherwise the row says how to build it.
 
 Rendering is immediate and cheap; the catalog and the stores are read afterwards, in the
 background, so boot does no work beyond rendering.
 """
 import asyncio
 
-from app.compat import create_proxy, js
+from app.compat import create_proxy, js, to_js_object
 from app.download.catalog import CatalogError, load_catalog
 from app.download.progress import (CANCELLED, DONE, FAILED, FINAL, describe, human_bytes)
+from app.engines.active import ENGINE_CLASSES     # engine names only: no runtime is imported
 from app.ui.dom import append, clear, h
 from app.ui.shell import feature_area
 
@@ -22,6 +26,7 @@ class ModelRow:
     def __init__(self, panel, model):
         self.panel, self.model = panel, model
         self.download = None
+        self.loading = False
         size = human_bytes(model.size) if model.size is not None else "size unknown"
         self.status = h("p", "Checking the store…", class_="download-status", role="status",
                         aria_live="polite")
@@ -40,11 +45,37 @@ class ModelRow:
 
     def show(self, text, *buttons):
         self.status.textContent = text
-        append(clear(self.buttons), *buttons)
+        append(clear(self.buttons), *[b for b in buttons if b is not None])
+
+    def use_button(self, store):
+        if self.model.engine not in ENGINE_CLASSES:
+            return None
+        return self.button("Use", lambda: self.panel.spawn(self.use(store)), "Use")
+
+    async def use(self, store):
+        """Load the stored model into the shared engine: the assistant answers with it."""
+        from app.engines.active import active
+        if self.loading:
+            return
+        self.loading = True
+        self.show("Loading the model…")
+        self.bar.hidden, self.bar.max, self.bar.value = False, "1", "0"
+
+        def progress(fraction, text):
+            self.bar.value = str(max(0.0, min(1.0, float(fraction))))
+            self.status.textContent = text
+        try:
+            await active.load(self.model.as_dict(), store, progress)
+            self.show(f"In use: the assistant answers with {self.model.name}.")
+        except Exception as exc:  # noqa: BLE001 - shown in the row; the app keeps running
+            self.show(f"Could not load the model: {exc}", self.use_button(store))
+        finally:
+            self.loading = False
+            self.bar.hidden = True
 
     async def refresh(self, store):
         """Show what the store holds for this model (complete, partly downloaded, nothing)."""
-        if self.download is not None and not self.download.finished:
+        if self.download is not None and not self.download.finished or self.loading:
             return
         self.bar.hidden = True
         try:
@@ -55,10 +86,13 @@ class ModelRow:
                       self.button("Download", self.start, "Download"))
             return
         if all(infos):
-            self.show(f"Stored in {store.label} and verified.")
+            self.show(f"Stored in {store.label} and verified.", self.use_button(store))
         elif not self.model.downloadable:
             self.show(self.model.extra.get("how_to_get")
                       or "Bring this model yourself: its URL is not in the catalog.")
+        elif self.model.extra.get("build") and not await self.panel.served(self.model):
+            self.show("Not built on this server. Build it with: "
+                      f"{self.model.extra['build'].get('command', 'python3 build.py convert')}")
         elif any(self.model.key(f) in partial_keys for f in self.model.files):
             self.show(f"Partly downloaded to {store.label}: resume to fetch the rest.",
                       self.button("Resume", self.start, "Resume download of"))
@@ -90,7 +124,7 @@ class ModelRow:
         error = task.exception() if not task.cancelled() else None
         if progress.state == DONE and error is None:
             self.show(f"Downloaded to {store.label} and verified "
-                      f"({human_bytes(progress.total)}).")
+                      f"({human_bytes(progress.total)}).", self.use_button(store))
             return
         text = describe(progress) if progress.state in FINAL else f"Failed: {error}"
         if progress.state == FAILED and error is not None:
@@ -109,6 +143,7 @@ class DownloadsPanel:
         self.select = h("select", id="download-store", aria_label="Store for downloads")
         self.list = h("ul", class_="download-list", aria_label="Downloadable models")
         self.note = h("p", "Loading the model catalog…", class_="placeholder")
+        self._served = {}       # model id -> whether this server has its files
 
     def on(self, element, event, handler):
         proxy = create_proxy(handler)
@@ -130,6 +165,17 @@ class DownloadsPanel:
         self.container.append(section)
         self.on(self.select, "change", lambda _e: self.spawn(self.store_changed()))
         return section
+
+    async def served(self, model):
+        """Whether the server has every file of `model` (a HEAD each, asked once per page)."""
+        if model.id not in self._served:
+            try:
+                answers = [await js.fetch(f.url, to_js_object({"method": "HEAD", "cache": "no-store"}))
+                           for f in model.files]
+                self._served[model.id] = all(a.ok for a in answers)
+            except Exception:   # offline: say "not built" rather than offer a download that fails
+                self._served[model.id] = False
+        return self._served[model.id]
 
     def store(self):
         from app.storage import get_store
