@@ -92,7 +92,9 @@ def test_a_model_the_converter_makes_is_offered_only_where_it_is_built(dl_contex
         "build": {"command": "python3 build.py convert some-model --to mediapipe"},
         "files": [{"name": "m.task", "url": "models/not-built/00000000/m.task", "size": 10,
                    "sha256": "ab" * 32}]})
-    catalog["models"][0]["build"] = {"command": "python3 build.py convert x --to mediapipe"}
+    present = dict(catalog["models"][0], id="built-here", name="Built model",
+                   build={"command": "python3 build.py convert x --to mediapipe"})
+    catalog["models"].append(present)       # its file is served (and, unlike panel-test's, not stored)
     page = dl_context.new_page()
     try:
         page.route("**/models/catalog.json", lambda route: route.fulfill(
@@ -104,8 +106,8 @@ def test_a_model_the_converter_makes_is_offered_only_where_it_is_built(dl_contex
         wait_until(page, lambda: "Not built on this server" in missing.get_by_role("status").inner_text())
         assert "python3 build.py convert some-model --to mediapipe" in missing.inner_text()
         assert missing.get_by_role("button").count() == 0
-        present = panel.get_by_role("listitem").filter(has_text=NAME)    # its file is served
+        present = panel.get_by_role("listitem").filter(has_text="Built model")
         wait_until(page, lambda: "Not downloaded" in present.get_by_role("status").inner_text())
-        assert present.get_by_role("button", name=f"Download {NAME}").is_visible()
+        assert present.get_by_role("button", name="Download Built model").is_visible()
     finally:
         page.close()

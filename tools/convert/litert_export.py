@@ -22,6 +22,11 @@ class ExportError(Exception):
     pass
 
 
+# SmolLM2's ids for "<|im_start|>system\nYou have 3 open to-dos.<|im_end|>\n<|im_start|>assistant\n"
+# (any ids do for the checks: only agreement with the source model counts)
+CHECK_PROMPT = [1, 9690, 198, 2683, 457, 216, 35, 1440, 288, 29, 45963, 30, 2, 198, 1, 520, 9531, 198]
+
+
 def log(msg):
     print(f"[convert] {msg}", file=sys.stderr, flush=True)
 
@@ -113,8 +118,7 @@ def check_same_next_tokens(hf_model, edge_model, context, steps=8):
     catches a weight mapped to the wrong place before minutes of conversion."""
     import torch
     from litert_torch.generative.layers import kv_cache as kv_utils
-    prompt = [1, 9690, 198, 2683, 457, 216, 35, 1440, 288, 29, 45963, 30, 2, 198, 1, 520, 9531, 198]
-    prompt = [t % hf_model.config.vocab_size for t in prompt]
+    prompt = [t % hf_model.config.vocab_size for t in CHECK_PROMPT]
     with torch.no_grad():
         hf_out = hf_model.generate(torch.tensor([prompt]), max_new_tokens=steps, do_sample=False,
                                    attention_mask=torch.ones(1, len(prompt), dtype=torch.long))
@@ -136,6 +140,35 @@ def check_same_next_tokens(hf_model, edge_model, context, steps=8):
     return got
 
 
+def check_tflite(path, prompt, expected):
+    """The exported file itself, run by the LiteRT interpreter on the CPU (prefill, then decode
+    from the last prompt token), gives the same greedy tokens: the artifact that ships is right."""
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+    interpreter = Interpreter(model_path=str(path))
+    signatures = interpreter.get_signature_list()
+    prefill_name = min((n for n in signatures if n.startswith("prefill_")),
+                       key=lambda n: int(n.split("_")[1]))
+    prefill = interpreter.get_signature_runner(prefill_name)
+    decode = interpreter.get_signature_runner("decode")
+    length = int(prefill_name.split("_")[1])
+    kv = {k: np.zeros(v["shape"], np.float32) for k, v in prefill.get_input_details().items()
+          if k.startswith("kv_")}
+    tokens = np.zeros((1, length), np.int32)
+    tokens[0, :len(prompt)] = prompt
+    out = prefill(tokens=tokens, input_pos=np.arange(length, dtype=np.int32), **kv)
+    kv = {k: out[k] for k in kv}
+    token, pos, got = prompt[-1], len(prompt) - 1, []
+    for _ in expected:
+        out = decode(tokens=np.array([[token]], np.int32), input_pos=np.array([pos], np.int32), **kv)
+        kv = {k: out[k] for k in kv}
+        token, pos = int(out["logits"][0, -1].argmax()), pos + 1
+        got.append(token)
+    if got != list(expected):
+        raise ExportError(f"the exported TFLite disagrees with the source on the CPU: greedy "
+                          f"tokens {got} instead of {list(expected)}")
+
+
 def export(args):
     _tflite_schema_without_tensorflow()
     started = time.monotonic()
@@ -153,6 +186,8 @@ def export(args):
         prefill_seq_len=prefill, kv_cache_max_len=args.context, quantize=args.quantize,
         export_config=export_config.ExportConfig())
     log(f"exported {path} in {time.monotonic() - started:.0f} s")
+    check_tflite(path, [t % config.vocab_size for t in CHECK_PROMPT], check)
+    log("the exported TFLite gives the same greedy tokens on the CPU (LiteRT interpreter)")
     return {"tflite": path, "check": check}
 
 
