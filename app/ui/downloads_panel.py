@@ -170,8 +170,8 @@ class DownloadsPanel:
         """Whether the server has every file of `model` (a HEAD each, asked once per page)."""
         if model.id not in self._served:
             try:
-                answers = [await js.fetch(f.url, to_js_object({"method": "HEAD", "cache": "no-store"}))
-                           for f in model.files]
+                head = to_js_object({"method": "HEAD", "cache": "no-store"})
+                answers = [await js.fetch(f.url, head) for f in model.files]
                 self._served[model.id] = all(a.ok for a in answers)
             except Exception:   # offline: say "not built" rather than offer a download that fails
                 self._served[model.id] = False

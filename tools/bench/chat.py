@@ -194,8 +194,8 @@ def run(runs=5):
                      "threads": setup["threads"], "js_threads": js_threads,
                      "context": setup["context"], "max_tokens": MAX_TOKENS,
                      "prompt": MESSAGES,
-                     "mediapipe": ({"model": mediapipe, **mp_setup, "warm_up_reply": warm_mp["text"]}
-                                   if mediapipe else None)},
+                     "mediapipe": ({"model": mediapipe, **mp_setup,
+                                    "warm_up_reply": warm_mp["text"]} if mediapipe else None)},
         notes=[f"backend {setup['backend']}, {setup['threads']} threads (JS baseline: "
                f"{js_threads}), n_ctx {setup['context']}, greedy, {MAX_TOKENS} max tokens, "
                "prompt cache off"],

@@ -24,7 +24,8 @@ class ExportError(Exception):
 
 # SmolLM2's ids for "<|im_start|>system\nYou have 3 open to-dos.<|im_end|>\n<|im_start|>assistant\n"
 # (any ids do for the checks: only agreement with the source model counts)
-CHECK_PROMPT = [1, 9690, 198, 2683, 457, 216, 35, 1440, 288, 29, 45963, 30, 2, 198, 1, 520, 9531, 198]
+CHECK_PROMPT = [1, 9690, 198, 2683, 457, 216, 35, 1440, 288, 29, 45963, 30, 2, 198, 1, 520, 9531,
+                198]
 
 
 def log(msg):
@@ -160,7 +161,8 @@ def check_tflite(path, prompt, expected):
     kv = {k: out[k] for k in kv}
     token, pos, got = prompt[-1], len(prompt) - 1, []
     for _ in expected:
-        out = decode(tokens=np.array([[token]], np.int32), input_pos=np.array([pos], np.int32), **kv)
+        out = decode(tokens=np.array([[token]], np.int32),
+                     input_pos=np.array([pos], np.int32), **kv)
         kv = {k: out[k] for k in kv}
         token, pos = int(out["logits"][0, -1].argmax()), pos + 1
         got.append(token)

@@ -57,11 +57,11 @@ def ensure(path=VENV, requirements=pins.CONVERT_REQUIREMENTS, log=print):
         venv.EnvBuilder(with_pip=True, clear=True).create(path)
     (path / STAMP_NAME).unlink(missing_ok=True)
     log("installing the converter's pinned packages (tools/pins.py CONVERT_REQUIREMENTS)")
-    result = subprocess.run([str(python_of(path)), "-m", "pip", "install", "--disable-pip-version-check",
-                             "--progress-bar", "off", "-q", *requirements])
+    result = subprocess.run([str(python_of(path)), "-m", "pip", "install", "-q",
+                             "--disable-pip-version-check", "--progress-bar", "off", *requirements])
     if result.returncode:
-        raise VenvError(f"pip could not install the converter's packages (exit {result.returncode}); "
-                        "run the command again to retry")
+        raise VenvError(f"pip could not install the converter's packages (exit "
+                        f"{result.returncode}); run the command again to retry")
     (path / STAMP_NAME).write_text(fingerprint(requirements) + "\n")
     return python_of(path)
 
