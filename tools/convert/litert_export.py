@@ -181,12 +181,16 @@ def export(args):
     log(f"re-authored model matches the source (greedy tokens {check}); "
         f"{time.monotonic() - started:.0f} s")
     del hf_model
+    from litert_torch.generative.layers import kv_cache
     from litert_torch.generative.utilities import converter, export_config
     prefill = [int(n) for n in args.prefill.split(",")]
+    # The transposed KV cache layout keeps attention in tensors MediaPipe's WebGPU delegate
+    # takes: with the default one it ran 10 of 21 operations per block on the CPU.
+    gpu_layout = export_config.ExportConfig(kvcache_layout=kv_cache.KV_LAYOUT_TRANSPOSED)
     path = converter.convert_to_tflite(
         edge_model, output_path=str(args.work), output_name_prefix="model",
         prefill_seq_len=prefill, kv_cache_max_len=args.context, quantize=args.quantize,
-        export_config=export_config.ExportConfig())
+        export_config=gpu_layout)
     log(f"exported {path} in {time.monotonic() - started:.0f} s")
     check_tflite(path, [t % config.vocab_size for t in CHECK_PROMPT], check)
     log("the exported TFLite gives the same greedy tokens on the CPU (LiteRT interpreter)")
