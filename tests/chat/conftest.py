@@ -27,16 +27,21 @@ def boot_page(browser, server, config=DEFAULT_CONFIG):
     return context, page, guard
 
 
-@pytest.fixture(scope="module")
-def chat_page(browser, server):
-    """The app with no model loaded."""
-    context, page, guard = boot_page(browser, server)
-    yield page
+def close_page(context, page, guard):
+    """Close a page from boot_page; fail on Python errors, requests off the machine, dialogs."""
     errors = python_errors(page)
     context.close()
     assert not errors, errors
     assert not guard.blocked, f"requests tried to leave the machine: {guard.blocked}"
     assert not page.dialogs, f"a script opened dialogs: {page.dialogs}"
+
+
+@pytest.fixture(scope="module")
+def chat_page(browser, server):
+    """The app with no model loaded."""
+    context, page, guard = boot_page(browser, server)
+    yield page
+    close_page(context, page, guard)
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +53,7 @@ def model_page(browser, server):
                            timeout=REPLY_TIMEOUT_MS)
     run_py(page, GREEDY.format(n=16))
     yield page
-    errors = python_errors(page)
-    context.close()
-    assert not errors, errors
-    assert not guard.blocked, f"requests tried to leave the machine: {guard.blocked}"
-    assert not page.dialogs, f"a script opened dialogs: {page.dialogs}"
+    close_page(context, page, guard)
 
 
 def send(page, text, wait=True):

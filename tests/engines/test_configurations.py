@@ -6,9 +6,9 @@ streamed, a reply stopped, what the engine runs on (and the UI saying so and why
 GPU-only engines refusing clearly where there is no adapter."""
 import pytest
 
-from tests.chat.conftest import REPLY_TIMEOUT_MS, boot_page, reply_text, send, wait_ended
+from tests.chat.conftest import (REPLY_TIMEOUT_MS, boot_page, close_page, reply_text, send,
+                                 wait_ended)
 from tests.conftest import run_py
-from tests.ui.checks import python_errors
 from tools.browser import CONFIGS
 
 pytestmark = [
@@ -41,11 +41,7 @@ def config_page(configured_browser, server):
     context, page, guard = boot_page(browser, server, config)
     page.config = config
     yield page
-    errors = python_errors(page)
-    context.close()
-    assert not errors, errors
-    assert not guard.blocked, f"requests tried to leave the machine: {guard.blocked}"
-    assert not page.dialogs, f"a script opened dialogs: {page.dialogs}"
+    close_page(context, page, guard)
 
 
 @pytest.fixture(scope="module")
