@@ -141,6 +141,16 @@ def check_same_next_tokens(hf_model, edge_model, context, steps=8):
     return got
 
 
+def causal_mask(shape, start):
+    """The attention mask a `mask_as_input` signature takes, as the runtime builds it: row i
+    (the token at position start + i) sees cache positions 0..start + i (0), nothing after
+    (-inf). `shape` is the signature's [batch, 1, tokens, cache length]."""
+    import numpy as np
+    rows, cols = shape[-2], shape[-1]
+    allowed = np.arange(cols)[None, :] <= (start + np.arange(rows))[:, None]
+    return np.broadcast_to(np.where(allowed, 0.0, -np.inf).astype(np.float32), shape).copy()
+
+
 def check_tflite(path, prompt, expected):
     """The exported file itself, run by the LiteRT interpreter on the CPU (prefill, then decode
     from the last prompt token), gives the same greedy tokens: the artifact that ships is right."""
@@ -157,12 +167,19 @@ def check_tflite(path, prompt, expected):
           if k.startswith("kv_")}
     tokens = np.zeros((1, length), np.int32)
     tokens[0, :len(prompt)] = prompt
-    out = prefill(tokens=tokens, input_pos=np.arange(length, dtype=np.int32), **kv)
+    masks = {n: r.get_input_details().get("mask") for n, r in (("prefill", prefill),
+                                                                ("decode", decode))}
+
+    def mask(which, start):
+        details = masks[which]
+        return {} if details is None else {"mask": causal_mask(tuple(details["shape"]), start)}
+    out = prefill(tokens=tokens, input_pos=np.arange(length, dtype=np.int32), **kv,
+                  **mask("prefill", 0))
     kv = {k: out[k] for k in kv}
     token, pos, got = prompt[-1], len(prompt) - 1, []
     for _ in expected:
         out = decode(tokens=np.array([[token]], np.int32),
-                     input_pos=np.array([pos], np.int32), **kv)
+                     input_pos=np.array([pos], np.int32), **kv, **mask("decode", pos))
         kv = {k: out[k] for k in kv}
         token, pos = int(out["logits"][0, -1].argmax()), pos + 1
         got.append(token)
@@ -184,9 +201,14 @@ def export(args):
     from litert_torch.generative.layers import kv_cache
     from litert_torch.generative.utilities import converter, export_config
     prefill = [int(n) for n in args.prefill.split(",")]
-    # The transposed KV cache layout keeps attention in tensors MediaPipe's WebGPU delegate
-    # takes: with the default one it ran 10 of 21 operations per block on the CPU.
-    gpu_layout = export_config.ExportConfig(kvcache_layout=kv_cache.KV_LAYOUT_TRANSPOSED)
+    # What tasks-genai's web runtime expects of a converted model: the transposed KV cache
+    # layout (attention in tensors its WebGPU delegate takes: with the default one it ran 10
+    # of 21 operations per block on the CPU) and the attention mask as an input that the
+    # runtime fills. Without `mask_as_input` the graph gathers its mask from a cache by
+    # position (GATHER_ND, left on the CPU) and the web runtime answered "\n" or "-" again
+    # and again although the CPU interpreter was right; with it, the right answer.
+    gpu_layout = export_config.ExportConfig(kvcache_layout=kv_cache.KV_LAYOUT_TRANSPOSED,
+                                            mask_as_input=True)
     path = converter.convert_to_tflite(
         edge_model, output_path=str(args.work), output_name_prefix="model",
         prefill_seq_len=prefill, kv_cache_max_len=args.context, quantize=args.quantize,
