@@ -16,7 +16,9 @@ from tests.conftest import run_py
 from tests.ui.checks import python_errors
 from tools import vendor
 
-pytestmark = pytest.mark.browser
+# A reply on SwiftShader takes minutes (first token 4 min on a loaded 2-core machine): past
+# the suite's 15 min per test once the download and the load are counted in.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(2400)]
 
 
 def converted_model():
