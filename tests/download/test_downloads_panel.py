@@ -55,6 +55,11 @@ def test_download_cancel_resume_and_stored_after_reload(dl_context, fault, files
         resume.click()
         wait_until(page, lambda: "verified" in status.inner_text())
         assert "Downloaded to IndexedDB and verified" in status.inner_text()
+        # A stored model can be chosen for the assistant; this one is random bytes, so the
+        # engine refuses it and the row says so, offering to try again.
+        row.get_by_role("button", name=f"Use {NAME}").click()
+        wait_until(page, lambda: "Could not load the model" in status.inner_text())
+        assert row.get_by_role("button", name=f"Use {NAME}").is_visible()
         assert sent + fault.stats.bytes_sent - SIZE <= PARALLEL * CHUNK
 
         page.reload()
@@ -76,6 +81,34 @@ def test_a_broken_catalog_is_a_message_not_a_crash(dl_context, fault):
         assert wait_for_boot(page) == "ready"
         panel = page.get_by_role("region", name="Models & storage")
         wait_until(page, lambda: "could not be loaded" in panel.inner_text())
+    finally:
+        page.close()
+
+
+def test_a_model_the_converter_makes_is_offered_only_where_it_is_built(dl_context, fault, files):
+    catalog = panel_catalog(files)
+    catalog["models"].append({
+        "id": "not-built", "name": "Converted model", "engine": "mediapipe",
+        "build": {"command": "python3 build.py convert some-model --to mediapipe"},
+        "files": [{"name": "m.task", "url": "models/not-built/00000000/m.task", "size": 10,
+                   "sha256": "ab" * 32}]})
+    present = dict(catalog["models"][0], id="built-here", name="Built model",
+                   build={"command": "python3 build.py convert x --to mediapipe"})
+    catalog["models"].append(present)       # its file is served (and, unlike panel-test's, not stored)
+    page = dl_context.new_page()
+    try:
+        page.route("**/models/catalog.json", lambda route: route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(catalog)))
+        page.goto(fault.base + "/")
+        assert wait_for_boot(page) == "ready"
+        panel = page.get_by_role("region", name="Models & storage")
+        missing = panel.get_by_role("listitem").filter(has_text="Converted model")
+        wait_until(page, lambda: "Not built on this server" in missing.get_by_role("status").inner_text())
+        assert "python3 build.py convert some-model --to mediapipe" in missing.inner_text()
+        assert missing.get_by_role("button").count() == 0
+        present = panel.get_by_role("listitem").filter(has_text="Built model")
+        wait_until(page, lambda: "Not downloaded" in present.get_by_role("status").inner_text())
+        assert present.get_by_role("button", name="Download Built model").is_visible()
     finally:
         page.close()
 

@@ -1,11 +1,16 @@
 """Chat: time to first token and decode tokens/s of the embedded model (SmolLM2-135M Q4_1
-on wllama), through the Python engine next to the same calls in plain JS, in one page.
+on wllama), through the Python engine next to the same calls in plain JS, in one page; then,
+where `build.py convert` has made it, the same model converted for MediaPipe (WebGPU), same
+prompt, greedy, through the MediaPipe engine (`BENCH_CHAT_ENGINES=wllama` skips it).
 
 Both sides load the same Blob with the same parameters (backend and threads from the
 engine's own plan), run the same greedy request with prompt caching off, and time the same
 points: call -> first text delta, first -> last delta. Runs alternate Python/JS (and which
 goes first) so machine noise hits both alike; one warm-up each is discarded.
 """
+import json
+import os
+
 from playwright.sync_api import sync_playwright
 
 from tools import site
@@ -41,6 +46,7 @@ class _BlobStore(Store):   # the bench measures chat, not storage: keep the Blob
     async def read(self, key):
         if key not in self.blobs: raise NotFound(key)
         return self.blobs[key]
+    async def stream(self, key): return (await self.read(key)).stream()
     async def info(self, key): return None
     async def list(self): return []
     async def partials(self): return []
@@ -84,6 +90,35 @@ CHAT_JS = """([messages, maxTokens]) => benchJs.chat(benchWllama, messages,
     {maxTokens, temperature: 0, topK: 40, topP: 0.95})"""
 
 
+# The converted model in MediaPipe after wllama is unloaded (one runtime at a time). MediaPipe
+# fixes sampling at load: top-k 1 is greedy.
+SETUP_MEDIAPIPE_PY = """
+from app.engines.mediapipe import MediaPipeEngine
+await engine.unload()
+model = (await load_catalog()).get(%r).as_dict()
+task = model["files"][0]
+blob = await (await js.fetch(task["url"])).blob()
+engine = MediaPipeEngine(sampling=GenerationOptions(top_k=1, temperature=0.0))
+start = js.performance.now()
+await engine.load(model, _BlobStore({store_key(model["id"], task["name"]): blob}))
+info = engine.info()
+{"load_ms": js.performance.now() - start, "backend": info.backend, "notes": info.notes,
+ "context": info.context_size}
+"""
+
+
+def converted_mediapipe_model():
+    """The catalog id of the converted MediaPipe model when its file is built, else None."""
+    if "mediapipe" not in os.environ.get("BENCH_CHAT_ENGINES", "wllama,mediapipe").split(","):
+        return None
+    catalog = json.loads((site.ROOT / "models" / "catalog.json").read_text())
+    for m in catalog["models"]:
+        if m.get("engine") == "mediapipe" and "build" in m \
+                and (site.ROOT / m["files"][0]["url"]).exists():
+            return m["id"]
+    return None
+
+
 def _run_python(page):
     return page.evaluate("code => appPython(code)", CHAT_PY % (MAX_TOKENS, MESSAGES))
 
@@ -120,6 +155,19 @@ def run(runs=5):
                     samples[f"{side} decode tok/s"].append(r["decode_tps"])
                     print(f"  run {i + 1}/{runs} {side}: first token {r['ttft_ms']:.0f} ms, "
                           f"decode {r['decode_tps']:.1f} tok/s ({r['tokens']} tokens)", flush=True)
+            mediapipe = converted_mediapipe_model()
+            if mediapipe:
+                mp_setup = page.evaluate("code => appPython(code)", SETUP_MEDIAPIPE_PY % mediapipe)
+                print(f"  mediapipe: {mediapipe} loaded in {mp_setup['load_ms']:.0f} ms "
+                      f"({mp_setup['backend']}; {'; '.join(mp_setup['notes'])})", flush=True)
+                samples.update({"mediapipe ttft ms": [], "mediapipe decode tok/s": []})
+                warm_mp = _run_python(page)
+                for i in range(runs):
+                    r = _run_python(page)
+                    samples["mediapipe ttft ms"].append(r["ttft_ms"])
+                    samples["mediapipe decode tok/s"].append(r["decode_tps"])
+                    print(f"  run {i + 1}/{runs} mediapipe: first token {r['ttft_ms']:.0f} ms, "
+                          f"decode {r['decode_tps']:.1f} tok/s ({r['tokens']} tokens)", flush=True)
             browser.close()
     finally:
         server.shutdown()
@@ -132,7 +180,8 @@ def run(runs=5):
              ["first token python/js (median)", ttft_ratio, "", "", ""]]
     return Result(
         suite="chat",
-        columns=["embedded model, wllama", "median", "min", "max", "runs"],
+        columns=["SmolLM2-135M (wllama: embedded Q4_1; mediapipe: converted)", "median", "min",
+                 "max", "runs"],
         rows=rows,
         samples=samples,
         targets=[
@@ -144,7 +193,9 @@ def run(runs=5):
         environment={**environment(version), "backend": setup["backend"],
                      "threads": setup["threads"], "js_threads": js_threads,
                      "context": setup["context"], "max_tokens": MAX_TOKENS,
-                     "prompt": MESSAGES},
+                     "prompt": MESSAGES,
+                     "mediapipe": ({"model": mediapipe, **mp_setup,
+                                    "warm_up_reply": warm_mp["text"]} if mediapipe else None)},
         notes=[f"backend {setup['backend']}, {setup['threads']} threads (JS baseline: "
                f"{js_threads}), n_ctx {setup['context']}, greedy, {MAX_TOKENS} max tokens, "
                "prompt cache off"],

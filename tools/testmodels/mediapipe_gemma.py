@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.testmodels.protowire import message
+from tools.protowire import message
 
 HEADER_ALIGN = 64 * 1024       # the flatbuffer header is padded to this
 TENSOR_ALIGN = 256             # every buffer starts on this boundary

@@ -1,4 +1,4 @@
-"""Just enough protobuf wire format to write the few messages the test models need
+"""Just enough protobuf wire format to write the few messages the test models and the converter need
 (no generated code, no protoc): varints, length-delimited fields, fixed32 floats."""
 import struct
 
