@@ -108,7 +108,10 @@ class TodoList:
     async def add_many(self, entries):
         """[(title, due) or title] -> [Todo], written in one go."""
         async with self._turn:
-            todos, last = [], max((t.created for t in self._items.values()), default=None)
+            # Items are kept in created order, so the newest is the last: no pass over a
+            # long list for every add.
+            newest = next(reversed(self._items.values()), None)
+            todos, last = [], newest.created if newest else None
             for entry in entries:
                 title, due = entry if isinstance(entry, tuple) else (entry, None)
                 todos.append(make_todo(title, due, after=last))
