@@ -19,20 +19,21 @@ await todos.add_many([f"Task {{i:03}}" for i in range({N})])
 len(todos)
 """
 
-# Every <li> gets a serial number; a MutationObserver counts rows added to or removed from
-# the list from now on.
+# Every row gets a serial number; a MutationObserver counts rows (not the groups that hold
+# them) added to or removed from the list from now on.
 WATCH_JS = """() => {
   const list = document.querySelector('.todo-list');
-  [...list.children].forEach((li, i) => { li.__serial = i; });
+  list.querySelectorAll('.todo-item').forEach((row, i) => { row.__serial = i; });
   window.__rows = {added: [], removed: 0};
   window.__observer?.disconnect();
+  const row = n => n.classList?.contains('todo-item');
   window.__observer = new MutationObserver(records => records.forEach(r => {
-    r.addedNodes.forEach(n => window.__rows.added.push(n.textContent.slice(0, 40)));
-    window.__rows.removed += r.removedNodes.length;
+    r.addedNodes.forEach(n => row(n) && window.__rows.added.push(n.textContent.slice(0, 40)));
+    r.removedNodes.forEach(n => { if (row(n)) window.__rows.removed += 1; });
   }));
-  window.__observer.observe(list, {childList: true});
+  window.__observer.observe(list, {childList: true, subtree: true});
 }"""
-SERIALS_JS = "[...document.querySelectorAll('.todo-list > .todo-item')].map(li => li.__serial ?? null)"
+SERIALS_JS = "[...document.querySelectorAll('.todo-list .todo-item')].map(row => row.__serial ?? null)"
 
 
 def watch(page):
@@ -47,7 +48,7 @@ def moves(page):
 @pytest.fixture
 def long_list(app_page):
     assert run_py(app_page, SEED) == N
-    app_page.wait_for_function(f"document.querySelectorAll('.todo-list > .todo-item').length === {N}")
+    app_page.wait_for_function(f"document.querySelectorAll('.todo-list .todo-item').length === {N}")
     saves.install(app_page)
     return app_page
 
