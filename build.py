@@ -5,6 +5,8 @@
     python3 build.py build                vendor runtimes + embedded model, assemble site/
     python3 build.py test [pytest args]   run the whole test suite (installs test deps)
     python3 build.py bench SUITE [--json PATH] [--runs N]
+    python3 build.py convert SOURCE --to webllm [--id ID]
+                                          compile a model for web-llm (tools/convert/)
 """
 import argparse
 import importlib
@@ -76,6 +78,11 @@ def cmd_bench(args):
     sys.exit(run_suite(args.suite, runs=args.runs, json_path=args.json))
 
 
+def cmd_convert(args):
+    from tools.convert import webllm
+    webllm.main(args)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="build.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,11 +97,16 @@ def main(argv=None):
     bench.add_argument("suite")
     bench.add_argument("--json", help="write results (with environment and targets) here")
     bench.add_argument("--runs", type=int, help="repetitions (default: the suite's own)")
+    convert = sub.add_parser("convert", help="compile a model for web-llm (tools/convert/)")
+    convert.add_argument("source", help="a catalog id or a .gguf file")
+    convert.add_argument("--to", choices=["webllm"], required=True)
+    convert.add_argument("--id", help="catalog id of the result (default: from the source)")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.pytest_args = extra  # everything unknown after `test` goes to pytest
-    {"build": cmd_build, "serve": cmd_serve, "test": cmd_test, "bench": cmd_bench}[args.command](args)
+    {"build": cmd_build, "serve": cmd_serve, "test": cmd_test, "bench": cmd_bench,
+     "convert": cmd_convert}[args.command](args)
 
 
 if __name__ == "__main__":
