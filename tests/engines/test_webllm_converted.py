@@ -24,7 +24,8 @@ GREEDY_TOKENS = 12      # SwiftShader decodes this float32 model at seconds per 
 
 def converted_model():
     catalog = json.loads((vendor.ROOT / "models" / "catalog.json").read_text())
-    return next((m for m in catalog["models"] if m.get("engine") == "web-llm" and "build" in m), None)
+    return next((m for m in catalog["models"]
+                 if m.get("engine") == "web-llm" and "build" in m), None)
 
 
 MODEL = converted_model()
@@ -107,7 +108,8 @@ def test_loads_from_our_store_and_web_llm_requests_nothing(page, server):
 def test_answers_a_todo_question_streaming_greedy(page):
     deltas, first, total, finish = run_py(page, GREEDY.format(question=QUESTION, n=GREEDY_TOKENS))
     text = "".join(deltas)
-    print(f"web-llm greedy: first token {first:.2f} s, {len(deltas)} deltas in {total:.1f} s: {text!r}")
+    print(f"web-llm greedy: first token {first:.2f} s, {len(deltas)} deltas "
+          f"in {total:.1f} s: {text!r}")
     assert len(deltas) >= 5 and finish in ("length", "stop")
     assert any(w in text.lower() for w in ("milk", "rent", "mom", "first", "to-do", "todo")), text
     page.webllm_greedy = deltas

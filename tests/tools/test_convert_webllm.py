@@ -65,7 +65,8 @@ def test_q4_1_and_q8_0_blocks_dequantize():
     out = webllm_gguf.dequantize(block, webllm_gguf.Q4_1, (32,))
     assert np.allclose(out, nibbles * 0.5 - 1.0)
     q = np.arange(-16, 16, dtype=np.int8)
-    out = webllm_gguf.dequantize(np.float16([0.25]).tobytes() + q.tobytes(), webllm_gguf.Q8_0, (32,))
+    block = np.float16([0.25]).tobytes() + q.tobytes()
+    out = webllm_gguf.dequantize(block, webllm_gguf.Q8_0, (32,))
     assert np.allclose(out, q * 0.25)
 
 
@@ -88,7 +89,8 @@ def test_tokenizer_json_keeps_ids_merges_and_special_tokens():
     data = json.loads(webllm_tokenizer.tokenizer_json(META))
     assert data["model"]["type"] == "BPE" and data["model"]["vocab"]["ab"] == 5
     assert data["model"]["merges"] == [["a", "b"]]
-    assert [t["content"] for t in data["added_tokens"]] == ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    assert [t["content"] for t in data["added_tokens"]] == [
+        "<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     assert data["pre_tokenizer"]["pretokenizers"][0]["type"] == "Digits"
     with pytest.raises(webllm_layout.LayoutError, match="pre-tokenizer"):
         webllm_tokenizer.tokenizer_json({**META, "tokenizer.ggml.pre": "qwen2"})
@@ -102,10 +104,12 @@ def test_chat_config_is_chatml_with_the_models_system_message():
     conv = data["conv_template"]
     assert conv["system_message"] == "Be brief."
     assert conv["stop_str"] == ["<|im_end|>"] and conv["stop_token_ids"] == [2]
-    assert (data["context_window_size"], data["prefill_chunk_size"], data["vocab_size"]) == (1024, 64, 300)
+    sizes = (data["context_window_size"], data["prefill_chunk_size"], data["vocab_size"])
+    assert sizes == (1024, 64, 300)
     assert data["tokenizer_files"] == ["tokenizer.json"]
     with pytest.raises(webllm_layout.LayoutError, match="ChatML"):
-        webllm_config.chat_config({**META, "tokenizer.chat_template": "[INST] {{ x }}"}, shape, 1, 1)
+        webllm_config.chat_config({**META, "tokenizer.chat_template": "[INST] {{ x }}"},
+                                  shape, 1, 1)
 
 
 def _wasm_with_imports(pairs):
@@ -128,7 +132,8 @@ def test_wasm_imports_are_checked_against_web_llms_runtime():
 
 def test_runtime_leaves_out_exactly_the_rpc_endpoint_and_cpu_sort():
     text = "".join(f'#include "src/runtime/{p}"\n' for p in webllm_runtime.LEFT_OUT)
-    kept, dropped = webllm_runtime.without_left_out(text + '#include "src/runtime/vm/vm.cc"\nint x;\n')
+    kept, dropped = webllm_runtime.without_left_out(
+        text + '#include "src/runtime/vm/vm.cc"\nint x;\n')
     assert dropped == len(webllm_runtime.LEFT_OUT)
     assert kept == '#include "src/runtime/vm/vm.cc"\nint x;\n'
 
@@ -161,10 +166,28 @@ def test_embedded_model_maps_onto_the_layout():
     meta = read_metadata(EMBEDDED)
     infos = webllm_gguf_table.read_tensor_infos(EMBEDDED)
     shape = webllm_layout.from_gguf(meta, "output.weight" in infos)
-    assert (shape.hidden_size, shape.num_layers, shape.num_heads, shape.num_kv_heads) == (576, 30, 9, 3)
+    dims = (shape.hidden_size, shape.num_layers, shape.num_heads, shape.num_kv_heads)
+    assert dims == (576, 30, 9, 3)
     assert shape.tie_word_embeddings and shape.rope_theta == 100000.0
     params = webllm_weights.from_gguf(EMBEDDED, shape, infos)
     name, embed = next(params)
     assert name == "model.embed_tokens.weight" and embed.shape == (49152, 576)
     name, qkv = next(params)
     assert qkv.shape == (576 + 2 * 192, 576) and np.isfinite(qkv).all()
+
+
+def test_converter_environment_is_trusted_only_with_the_stamp_of_its_pins(tmp_path, monkeypatch):
+    from tools.convert import webllm_venv
+    env = tmp_path / "venv"
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").write_text("")
+    pins = ("a==1 --hash=sha256:" + "0" * 64,)
+    assert not webllm_venv.is_current(env, pins)                 # no stamp: pip never finished
+    (env / webllm_venv.STAMP_NAME).write_text(webllm_venv.fingerprint(pins) + "\n")
+    assert webllm_venv.is_current(env, pins)
+    assert not webllm_venv.is_current(env, ("a==2 --hash=sha256:" + "0" * 64,))
+    monkeypatch.setenv("BUILD_OFFLINE", "1")
+    with pytest.raises(webllm_venv.VenvError, match="BUILD_OFFLINE"):
+        webllm_venv.ensure(env, ("a==2 --hash=sha256:" + "0" * 64,))
+    from tools.convert import webllm_pins
+    assert all("--hash=sha256:" in r for r in webllm_pins.VENV_REQUIREMENTS)

@@ -82,7 +82,8 @@ def run_in_venv(python, module, *args):
                           env={**os.environ, "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True)
     if proc.returncode:
-        raise ConvertError(f"{module} failed (exit {proc.returncode}):\n{proc.stderr.strip()[-3000:]}")
+        raise ConvertError(f"{module} failed (exit {proc.returncode}):\n"
+                           f"{proc.stderr.strip()[-3000:]}")
 
 
 def verify(staging, shape):
@@ -106,7 +107,8 @@ def install(staging, model_id):
     files = []
     for path in sorted(staging.iterdir(), key=lambda p: p.name):
         files.append({"name": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)})
-    digest = hashlib.sha256("".join(f["name"] + f["sha256"] for f in files).encode()).hexdigest()[:8]
+    listing = "".join(f["name"] + f["sha256"] for f in files)
+    digest = hashlib.sha256(listing.encode()).hexdigest()[:8]
     folder = MODELS / model_id / "resolve"
     final = folder / digest
     if final.exists():
@@ -172,7 +174,8 @@ def convert(source, model_id=None, python=None):
     model_id = model_id or default_id(path, entry)
     params = sum(_count(s) for _, s in webllm_layout.parameters(shape))
     log(f"{path.name}: llama, {params / 1e6:.0f}M parameters, width {shape.hidden_size}, "
-        f"{shape.num_layers} layers -> {model_id} (float32 weights, about {params * 4 / 2**20:.0f} MiB)")
+        f"{shape.num_layers} layers -> {model_id} "
+        f"(float32 weights, about {params * 4 / 2**20:.0f} MiB)")
     if python is None:
         from tools.convert import webllm_venv
         try:
@@ -205,13 +208,15 @@ def convert(source, model_id=None, python=None):
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     name = f"{(entry or {}).get('name', path.stem).split(' (')[0]} (web-llm, f32, compiled here)"
-    command = f"python3 build.py convert {source} --to webllm" + (f" --id {model_id}" if model_id
-                                                                  != default_id(path, entry) else "")
+    command = f"python3 build.py convert {source} --to webllm"
+    if model_id != default_id(path, entry):
+        command += f" --id {model_id}"
     new = catalog_entry(model_id, name, (entry or {}).get("license") or meta.get("general.license"),
                         command, url, files)
     write_catalog(new)
     total = sum(f["size"] for f in files)
-    log(f"wrote {url} ({len(files)} files, {total / 2**20:.0f} MiB) and its catalog entry {model_id!r}")
+    log(f"wrote {url} ({len(files)} files, {total / 2**20:.0f} MiB) "
+        f"and its catalog entry {model_id!r}")
     return new
 
 

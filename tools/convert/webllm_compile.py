@@ -57,7 +57,8 @@ def pipeline(target):
     from tvm.s_tir import dlight as dl
 
     legalize = [relax.transform.LegalizeOps(), relax.transform.AnnotateTIROpPattern(),
-                relax.transform.FoldConstant(), relax.transform.FuseOps(), relax.transform.FuseTIR(),
+                relax.transform.FoldConstant(), relax.transform.FuseOps(),
+                relax.transform.FuseTIR(),
                 dl.ApplyDefaultSchedule(dl.gpu.Matmul(), dl.gpu.Fallback())]
 
     @tvm.transform.module_pass(opt_level=0)

@@ -3,7 +3,8 @@ llama.cpp models use (F32, F16, Q4_0, Q4_1, Q8_0). The table is webllm_gguf_tabl
 import numpy as np
 
 from tools.convert.gguf_meta import GgufError
-from tools.convert.webllm_gguf_table import BLOCKS, F16, F32, Q4_1, Q8_0, read_tensor_infos  # noqa: F401
+from tools.convert.webllm_gguf_table import (  # noqa: F401 (re-exported for callers)
+    BLOCKS, F16, F32, Q4_1, Q8_0, read_tensor_infos)
 
 
 def dequantize(raw, ggml_type, shape):

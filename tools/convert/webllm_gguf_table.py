@@ -55,8 +55,9 @@ def read_tensor_infos(path):
     infos = {}
     for name, shape, ggml_type, offset in raw:
         if ggml_type not in BLOCKS:
+            supported = ", ".join(TYPE_NAMES.values())
             raise GgufError(f"{path}: tensor {name} has ggml type {ggml_type}, which this "
-                            f"converter cannot dequantize (supported: {', '.join(TYPE_NAMES.values())})")
+                            f"converter cannot dequantize (supported: {supported})")
         infos[name] = TensorInfo(name, shape, ggml_type, start + offset)
     return infos
 

@@ -50,7 +50,8 @@ def from_gguf(meta, has_output_tensor, where="GGUF"):
     head_dim = hidden // heads
     rope_dims = int(meta.get("llama.rope.dimension_count", head_dim))
     if rope_dims != head_dim:
-        raise LayoutError(f"{where}: partial RoPE ({rope_dims} of {head_dim} dims) is not supported")
+        raise LayoutError(f"{where}: partial RoPE ({rope_dims} of {head_dim} dims) "
+                          "is not supported")
     if meta.get("llama.rope.scaling.type", "none") not in ("none", "linear") or \
             float(meta.get("llama.rope.scaling.factor", 1.0) or 1.0) != 1.0:
         raise LayoutError(f"{where}: RoPE scaling is not supported")

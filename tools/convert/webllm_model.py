@@ -26,8 +26,8 @@ BISECTION_STEPS = 24    # top-p threshold to 2**-24: below float32 resolution ne
 class Attention(nn.Module):
     def __init__(self, cfg):
         self.cfg = cfg
-        self.qkv_proj = nn.Linear(cfg.hidden_size, (cfg.num_heads + 2 * cfg.num_kv_heads) * cfg.head_dim,
-                                  bias=False)
+        qkv_rows = (cfg.num_heads + 2 * cfg.num_kv_heads) * cfg.head_dim
+        self.qkv_proj = nn.Linear(cfg.hidden_size, qkv_rows, bias=False)
         self.o_proj = nn.Linear(cfg.num_heads * cfg.head_dim, cfg.hidden_size, bias=False)
 
     def forward(self, x, kv_cache, layer_id):
@@ -35,7 +35,8 @@ class Attention(nn.Module):
         b, s, _ = x.shape
         qkv = op.reshape(self.qkv_proj(x), (b, s, c.num_heads + 2 * c.num_kv_heads, c.head_dim))
         # RoPE, the cache append and attention all happen inside the paged KV cache
-        out = kv_cache.attention_with_fused_qkv(layer_id, qkv, c.num_heads, sm_scale=c.head_dim ** -0.5)
+        out = kv_cache.attention_with_fused_qkv(layer_id, qkv, c.num_heads,
+                                                sm_scale=c.head_dim ** -0.5)
         return self.o_proj(op.reshape(out, (b, s, c.num_heads * c.head_dim)))
 
 
@@ -54,8 +55,9 @@ class DecoderLayer(nn.Module):
     def __init__(self, cfg):
         self.self_attn = Attention(cfg)
         self.mlp = Mlp(cfg)
-        self.input_layernorm = nn.RMSNorm(cfg.hidden_size, -1, cfg.rms_norm_eps, bias=False)
-        self.post_attention_layernorm = nn.RMSNorm(cfg.hidden_size, -1, cfg.rms_norm_eps, bias=False)
+        width, eps = cfg.hidden_size, cfg.rms_norm_eps
+        self.input_layernorm = nn.RMSNorm(width, -1, eps, bias=False)
+        self.post_attention_layernorm = nn.RMSNorm(width, -1, eps, bias=False)
 
     def forward(self, x, kv_cache, layer_id):
         x = x + self.self_attn(self.input_layernorm(x), kv_cache, layer_id)
@@ -104,7 +106,8 @@ class LlamaForWebLLM(nn.Module):
     def decode(self, input_embed: Tensor, paged_kv_cache: PagedKVCache):
         return self._logits(self.model(input_embed, paged_kv_cache)), paged_kv_cache
 
-    def create_tir_paged_kv_cache(self, max_batch_size: tvm.tirx.Var, max_total_seq_len: tvm.tirx.Var,
+    def create_tir_paged_kv_cache(self, max_batch_size: tvm.tirx.Var,
+                                  max_total_seq_len: tvm.tirx.Var,
                                   prefill_chunk_size: tvm.tirx.Var, page_size: tvm.tirx.Var,
                                   support_sliding_window: tvm.tirx.Var) -> PagedKVCache:
         c = self.cfg
@@ -140,8 +143,8 @@ class LlamaForWebLLM(nn.Module):
             name_hint="token_ids", args=[probs])
         return copy, ids
 
-    def sample_with_top_p(self, sorted_probs: Tensor, sorted_indices: Tensor, uniform_samples: Tensor,
-                          sample_indices: Tensor, top_p: Tensor):
+    def sample_with_top_p(self, sorted_probs: Tensor, sorted_indices: Tensor,
+                          uniform_samples: Tensor, sample_indices: Tensor, top_p: Tensor):
         # sorted_probs are unsorted and sorted_indices unused: see argsort_probs
         n = sample_indices.shape[0]
         return op.tensor_ir_op(_top_p_sample_kernel(), "top_p_sample",
@@ -157,7 +160,8 @@ class LlamaForWebLLM(nn.Module):
     def apply_penalty_inplace(self, logits: Tensor, seq_ids: Tensor, pos2seq_id: Tensor,
                               token_ids: Tensor, token_cnt: Tensor, penalties: Tensor):
         return op.tensor_ir_inplace_op(_penalty_kernel(), "apply_penalty_inplace",
-                                       [logits, seq_ids, pos2seq_id, token_ids, token_cnt, penalties],
+                                       [logits, seq_ids, pos2seq_id, token_ids, token_cnt,
+                                        penalties],
                                        [0], Tensor.placeholder(logits.shape, logits.dtype))
 
     def apply_bitmask_inplace(self, logits: Tensor, seq_ids: Tensor, bitmask: Tensor):
@@ -267,7 +271,8 @@ def _bitmask_kernel():
         logits = T.match_buffer(var_logits, (batch_size, vocab_size), "float32")
         seq_ids = T.match_buffer(var_seq_ids, (num_seq,), "int32")
         bitmask = T.match_buffer(var_bitmask, (batch_size, (vocab_size + 31) // 32), "int32")
-        for bx in T.thread_binding((num_seq * vocab_size + THREADS - 1) // THREADS, thread="blockIdx.x"):
+        for bx in T.thread_binding((num_seq * vocab_size + THREADS - 1) // THREADS,
+                                   thread="blockIdx.x"):
             for tx in T.thread_binding(THREADS, thread="threadIdx.x"):
                 with T.sblock("mask"):
                     T.where(bx * THREADS + tx < num_seq * vocab_size)
@@ -367,7 +372,8 @@ def _top_p_sample_kernel():
                             if pick_part[0] * chunk + j < vocab:
                                 if probs[row, pick_part[0] * chunk + j] >= thr_lo[0]:
                                     if pick_token[0] < 0:
-                                        run_sum[0] = run_sum[0] + probs[row, pick_part[0] * chunk + j]
+                                        run_sum[0] = (run_sum[0]
+                                                      + probs[row, pick_part[0] * chunk + j])
                                         if run_sum[0] > draw_at[0]:
                                             pick_token[0] = pick_part[0] * chunk + j
                         if pick_token[0] < 0:

@@ -11,7 +11,8 @@ from tools.convert.webllm_layout import LayoutError
 # GGUF token types (llama.cpp): 1 normal, 2 unknown, 3 control, 4 user defined, 6 byte
 SPECIAL_TYPES = (2, 3, 4)
 # The Hugging Face pre-tokenizers of the llama.cpp `pre` names this converter knows.
-_BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+_BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
+               "use_regex": True}
 PRE_TOKENIZERS = {
     "smollm": {"type": "Sequence", "pretokenizers": [
         {"type": "Digits", "individual_digits": True}, _BYTE_LEVEL]},

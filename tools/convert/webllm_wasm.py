@@ -33,7 +33,8 @@ def _leb(data, i):
 
 
 def imports(data):
-    """[(module, name, kind)] of the wasm binary `data`; kind 0 function, 1 table, 2 memory, 3 global."""
+    """[(module, name, kind)] of the wasm binary `data` (kind: 0 function, 1 table, 2 memory,
+    3 global)."""
     if data[:4] != b"\0asm":
         raise WasmError("not a wasm binary")
     out, i = [], 8

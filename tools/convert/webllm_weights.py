@@ -49,7 +49,8 @@ def from_gguf(path, shape, infos=None):
                     unpermute_rope_rows(tensor(blk + "attn_k.weight"), shape.num_kv_heads),
                     tensor(blk + "attn_v.weight")])
             elif rest == "mlp.gate_up_proj.weight":
-                value = np.concatenate([tensor(blk + "ffn_gate.weight"), tensor(blk + "ffn_up.weight")])
+                value = np.concatenate([tensor(blk + "ffn_gate.weight"),
+                                        tensor(blk + "ffn_up.weight")])
             else:
                 value = tensor(blk + {"self_attn.o_proj.weight": "attn_output.weight",
                                       "mlp.down_proj.weight": "ffn_down.weight",
