@@ -7,6 +7,8 @@
     python3 build.py bench SUITE [--json PATH] [--runs N]
     python3 build.py convert SOURCE --to mediapipe [--quantize Q] [--id ID]
                                           convert a model for MediaPipe (tools/convert/)
+    python3 build.py convert SOURCE --to webllm [--id ID]
+                                          compile a model for web-llm (tools/convert/)
 """
 import argparse
 import importlib
@@ -79,8 +81,8 @@ def cmd_bench(args):
 
 
 def cmd_convert(args):
-    from tools.convert import mediapipe
-    mediapipe.main(args)
+    # tools/convert/mediapipe.py or webllm.py; each imports only what its target needs.
+    importlib.import_module(f"tools.convert.{args.to}").main(args)
 
 
 def main(argv=None):
@@ -97,14 +99,18 @@ def main(argv=None):
     bench.add_argument("suite")
     bench.add_argument("--json", help="write results (with environment and targets) here")
     bench.add_argument("--runs", type=int, help="repetitions (default: the suite's own)")
-    convert = sub.add_parser("convert", help="convert a model for MediaPipe (tools/convert/)")
-    convert.add_argument("source", help="a catalog id, a .gguf file or a Hugging Face folder")
-    convert.add_argument("--to", choices=["mediapipe"], required=True)
-    convert.add_argument("--lora", metavar="ADAPTER", help="a LoRA adapter (refused: see README)")
-    convert.add_argument("--quantize", default="dynamic_int8",
-                         help="litert-torch recipe: dynamic_int8 (default), fp16, none, ...")
+    convert = sub.add_parser("convert", help="convert a model for MediaPipe or compile it for "
+                             "web-llm (tools/convert/)")
+    convert.add_argument("source", help="a catalog id, a .gguf file or (MediaPipe) a Hugging Face "
+                         "folder")
+    convert.add_argument("--to", choices=["mediapipe", "webllm"], required=True)
     convert.add_argument("--id", help="catalog id of the result (default: from the source)")
-    convert.add_argument("--context", type=int, default=1280, help="KV cache length (tokens)")
+    convert.add_argument("--lora", metavar="ADAPTER",
+                         help="MediaPipe: a LoRA adapter (refused: see README)")
+    convert.add_argument("--quantize", default="dynamic_int8",
+                         help="MediaPipe: litert-torch recipe: dynamic_int8 (default), fp16, none")
+    convert.add_argument("--context", type=int, default=1280,
+                         help="MediaPipe: KV cache length (tokens)")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -29,12 +29,22 @@ async def prebuilt_records():
     return (await client()).prebuiltModels().to_py()
 
 
+def on_this_site(record):
+    """A record whose model and library live on our own site (a model compiled here by
+    `build.py convert --to webllm`) names them relative to the site; web-llm needs them absolute."""
+    record = dict(record)
+    for key in ("model", "model_lib"):
+        if record.get(key) and "://" not in record[key]:
+            record[key] = site_url(record[key])
+    return record
+
+
 async def record_for(model):
     """The web-llm ModelRecord of a catalog entry: its own "webllm.record", or the prebuilt
     record named by "webllm.model_id"."""
     spec = model.get("webllm") or {}
     if "record" in spec:
-        return dict(spec["record"])
+        return on_this_site(spec["record"])
     wanted = spec.get("model_id") or model.get("id")
     for record in await prebuilt_records():
         if record["model_id"] == wanted:
