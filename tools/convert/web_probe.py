@@ -44,12 +44,16 @@ LOAD_JS = """async ({bundle, wasm, model, forceF32, maxTokens}) => {
 }"""
 RUN_JS = """async ({prompt, pieces}) => {
   const got = [], at = [];
+  let cancelledAt = null;
   const asked = performance.now();
   await probeLlm.generateResponse(prompt, (piece, done) => {
     if (piece) { got.push(piece); at.push(performance.now() - asked); }
-    if (got.length >= pieces && !done) probeLlm.cancelProcessing();
+    if (got.length >= pieces && !done && cancelledAt === null) {
+      cancelledAt = got.length;
+      probeLlm.cancelProcessing();
+    }
   });
-  return {pieces: got, at};
+  return {pieces: got, at, cancelledAt, doneMs: performance.now() - asked};
 }"""
 
 
@@ -67,7 +71,9 @@ def summary(result, force_f32):
     return {"forceF32": force_f32, "first_piece_ms": round(at[0]) if at else None,
             "pieces_per_s": round((len(at) - 1) * 1000 / (at[-1] - at[0]), 2)
             if len(at) > 1 else None,
-            "n": len(at), "pieces": result["pieces"], "text": text}
+            "n": len(at), "cancelled_at_piece": result.get("cancelledAt"),
+            "done_ms": round(result["doneMs"]) if "doneMs" in result else None,
+            "pieces": result["pieces"], "text": text}
 
 
 def model_url(site, model):
