@@ -24,7 +24,7 @@ def test_models_the_converter_makes_name_the_command_that_builds_them():
     built = [m for m in parse_catalog(CATALOG.read_text()).models if "build" in m.extra]
     for model in built:
         assert model.extra["build"]["command"].startswith("python3 build.py convert ")
-        assert model.engine == "mediapipe" and model.downloadable
+        assert model.engine in ("mediapipe", "web-llm") and model.downloadable
         assert all(f.url.startswith(f"models/{model.id}/") and f.sha256 for f in model.files)
 
 

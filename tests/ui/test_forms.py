@@ -199,7 +199,8 @@ def test_a_failed_rename_reopens_the_form_with_what_was_typed(app_page):
     assert saves.stored_titles(page) == ["Call mom"]
     saves.fail(page, None)
     page.get_by_role("button", name="Save").click()
-    page.get_by_role("checkbox", name="Call mom and dad").wait_for()
+    page.get_by_role("checkbox", name="Call mom and dad").wait_for()   # shown while saving
+    saves.settled(page)
     assert saves.stored_titles(page) == ["Call mom and dad"]
 
 
