@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.convert import bundle, tokenizer
+from tools.convert.catalog import write_entry
 from tools.convert.gguf_meta import GgufError, read_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,19 +230,7 @@ def catalog_entry(src, command, file_name, url, size, sha256, context):
 
 
 def write_catalog(entry):
-    """Put `entry` into the catalog (replacing one with its id), validated, written atomically."""
-    from app.download.catalog import parse_catalog
-    catalog_path = MODELS / "catalog.json"
-    data = json.loads(catalog_path.read_text())
-    models = [m for m in data["models"] if m["id"] != entry["id"]]
-    at = next((i for i, m in enumerate(data["models"]) if m["id"] == entry["id"]), len(models))
-    models.insert(at, entry)
-    data["models"] = models
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    parse_catalog(text)
-    tmp = catalog_path.with_name(catalog_path.name + ".partial")
-    tmp.write_text(text)
-    os.replace(tmp, catalog_path)
+    write_entry(MODELS / "catalog.json", entry)
 
 
 def install(task_path, src, file_name):

@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from tools.convert import webllm_config, webllm_layout, webllm_tokenizer, webllm_wasm
+from tools.convert.catalog import write_entry
 from tools.convert.gguf_meta import GgufError, read_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,19 +145,7 @@ def catalog_entry(model_id, name, license_, command, url, files):
 
 
 def write_catalog(entry):
-    """Put `entry` into the catalog (replacing one with its id), validated, written atomically."""
-    from app.download.catalog import parse_catalog
-    path = MODELS / "catalog.json"
-    data = json.loads(path.read_text())
-    models = [m for m in data["models"] if m["id"] != entry["id"]]
-    at = next((i for i, m in enumerate(data["models"]) if m["id"] == entry["id"]), len(models))
-    models.insert(at, entry)
-    data["models"] = models
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    parse_catalog(text)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_entry(MODELS / "catalog.json", entry)
 
 
 def convert(source, model_id=None, python=None):
