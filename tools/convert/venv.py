@@ -1,5 +1,7 @@
-"""The converter's virtual environment: created under the git-ignored .cache/ on first use,
-with the pins of tools/pins.py (CONVERT_REQUIREMENTS), and brought up to date when they change.
+"""The converters' virtual environments: created under the git-ignored .cache/ on first use
+with pinned packages, and brought up to date when the pins change. This module's defaults are
+the MediaPipe converter's (tools/pins.py CONVERT_REQUIREMENTS); webllm_venv.py configures the
+same helper for web-llm's hash-pinned TVM.
 
 A stamp holding the hash of the pins is written only after pip succeeded, so an install
 that was interrupted or failed is finished on the next run instead of being trusted.
@@ -38,29 +40,37 @@ def is_current(path=VENV, requirements=pins.CONVERT_REQUIREMENTS):
         and stamp.read_text().strip() == fingerprint(requirements)
 
 
-def ensure(path=VENV, requirements=pins.CONVERT_REQUIREMENTS, log=print):
-    """-> the environment's python, installing what is missing first."""
+def ensure(path=VENV, requirements=pins.CONVERT_REQUIREMENTS, log=print, *,
+           what="the converter's environment", first_use="several GB from PyPI, minutes",
+           needs_bytes=NEEDS_BYTES, hashed=False):
+    """-> the environment's python, installing what is missing first. `hashed`: the
+    requirements carry --hash pins and are installed as they are, without dependencies."""
     if is_current(path, requirements):
         return python_of(path)
     if os.environ.get("BUILD_OFFLINE") == "1":
-        raise VenvError("the converter's environment needs installing from PyPI, "
-                        "but BUILD_OFFLINE=1")
+        raise VenvError(f"{what} needs installing from PyPI, but BUILD_OFFLINE=1")
     path.parent.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(path.parent).free
-    if not python_of(path).exists() and free < NEEDS_BYTES:
-        raise VenvError(f"not enough disk for the converter's environment: it needs about "
-                        f"{NEEDS_BYTES / 2**30:.0f} GiB in {path.parent}, "
+    if not python_of(path).exists() and free < needs_bytes:
+        raise VenvError(f"not enough disk for {what}: it needs about "
+                        f"{needs_bytes / 2**30:.1f} GiB in {path.parent}, "
                         f"{free / 2**30:.1f} GiB are free")
     if not python_of(path).exists():
-        log(f"creating the converter's environment in {path.relative_to(ROOT)} "
-            "(first use: several GB from PyPI, minutes)")
+        log(f"creating {what} in {path} (first use: {first_use})")
         venv.EnvBuilder(with_pip=True, clear=True).create(path)
     (path / STAMP_NAME).unlink(missing_ok=True)
-    log("installing the converter's pinned packages (tools/pins.py CONVERT_REQUIREMENTS)")
-    result = subprocess.run([str(python_of(path)), "-m", "pip", "install", "-q",
-                             "--disable-pip-version-check", "--progress-bar", "off", *requirements])
+    log(f"installing the pinned packages of {what}")
+    pip = [str(python_of(path)), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+           "--progress-bar", "off"]
+    if hashed:
+        req = path / "requirements.txt"
+        req.write_text("\n".join(requirements) + "\n")
+        pip += ["--require-hashes", "--no-deps", "-r", str(req)]
+    else:
+        pip += list(requirements)
+    result = subprocess.run(pip)
     if result.returncode:
-        raise VenvError(f"pip could not install the converter's packages (exit "
+        raise VenvError(f"pip could not install the packages of {what} (exit "
                         f"{result.returncode}); run the command again to retry")
     (path / STAMP_NAME).write_text(fingerprint(requirements) + "\n")
     return python_of(path)
