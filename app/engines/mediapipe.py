@@ -22,7 +22,7 @@ from app.engines.base import EngineError, EngineInfo, GenerationOptions
 from app.engines.jsmodules import TASKS_GENAI_DIR, import_module, site_url
 from app.engines.messages import options_or_default
 from app.engines.prompts import prompt_for
-from app.engines.runtime import RuntimeEngine, model_files, read_stored
+from app.engines.runtime import UNLOAD_WAIT, RuntimeEngine, model_files, read_stored
 from app.storage.base import StoreError
 
 DEFAULT_CONTEXT = 1024      # MediaPipe's maxTokens: prompt + reply
@@ -64,6 +64,9 @@ class MediaPipeEngine(RuntimeEngine):
         self._counter = None           # progress proxy, alive while the model may be read
         self._prompt = prompt_for({})  # the loaded model's chat template
         self._byte_level = False       # its tokenizer speaks a byte-level BPE alphabet
+        self._converted = False        # a .task: its generation ignores cancelProcessing()
+        self._halt = None              # ends such a reply in progress (set while one runs)
+        self._running = None           # a stopped reply's runtime call, still to end
 
     @property
     def loaded(self):
@@ -97,6 +100,7 @@ class MediaPipeEngine(RuntimeEngine):
             raise self.load_failed(model, exc) from exc
         self._llm, self._counter = llm, counter
         self._prompt, self._byte_level = prompt, model.get("tokenizer") == "byte-level"
+        self._converted = file["name"].lower().endswith(".task")
         return EngineInfo(
             engine=self.name, model=model.get("id"), backend="webgpu", threads=1,
             context_size=int(options.maxTokens),
@@ -124,6 +128,7 @@ class MediaPipeEngine(RuntimeEngine):
         self._require_loaded()
         if self._busy:
             raise EngineError("A reply is already in progress")
+        await self._wind_down()
         opts = options_or_default(options)
         prompt = self._prompt(messages)
         decoder = None
@@ -133,11 +138,15 @@ class MediaPipeEngine(RuntimeEngine):
         if lora is not None and lora not in self._loras:
             raise EngineError(f"No LoRA adapter named {lora!r} is loaded")
         queue = asyncio.Queue()
-        listener = create_proxy(lambda partial, done: queue.put_nowait((str(partial or ""), bool(done))))
+        pieces = _Pieces(lambda partial, done: queue.put_nowait((str(partial or ""), bool(done))))
+        finished = None
         try:
             with self.replying() as stats:
-                args = [prompt] + ([self._loras[lora]] if lora is not None else []) + [listener]
+                if self._converted:
+                    self._halt = lambda: (pieces.halt(), queue.put_nowait(("", True)))
+                args = [prompt] + ([self._loras[lora]] if lora is not None else []) + [pieces.listener]
                 finished = asyncio.ensure_future(self._llm.generateResponse(*args))
+                finished.add_done_callback(_seen)
                 finished.add_done_callback(lambda _f: queue.put_nowait(("", True)))
                 while True:
                     text, done = await queue.get()
@@ -151,22 +160,78 @@ class MediaPipeEngine(RuntimeEngine):
                             self.stop()
                     if done:
                         break
-                await finished
-                tail = decoder.flush() if decoder else ""
-                if tail and not self._stopped:
-                    yield tail
+                if not self._stopped:
+                    await finished
+                    tail = decoder.flush() if decoder else ""
+                    if tail:
+                        yield tail
         finally:
-            listener.destroy()
+            self._halt = None
+            if finished is not None and not finished.done():
+                self._running = finished    # stopped: it ends at the runtime's next piece
+                finished.add_done_callback(lambda _f: pieces.destroy())
+            else:
+                pieces.destroy()
 
     def _interrupt(self):
+        # A converted (.task) model's generation ignores cancelProcessing() (tasks-genai
+        # 0.10.29): there the reply ends here at once and the listener throws at the
+        # runtime's next piece, which ends its call (the next one runs normally).
         self._llm.cancelProcessing()
+        if self._halt is not None:
+            self._halt()
+
+    async def _wind_down(self):
+        """Wait for a stopped reply's runtime call to end (its next piece) before the next."""
+        running, self._running = self._running, None
+        if running is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(running), UNLOAD_WAIT)
+            except (JsException, TimeoutError):
+                pass    # the stop's own error, or a runtime that never came back
 
     async def _release(self):
+        await self._wind_down()
         llm, self._llm, self._loras = self._llm, None, {}
         llm.close()                 # frees the wasm heap and the GPU buffers
         if self._counter is not None:
             self._counter.destroy()
             self._counter = None
+
+
+class _Pieces:
+    """generateResponse's listener: passes pieces to `push` until halt(); after that it throws,
+    which ends a converted model's generation at its next piece (the wasm unwinds and the
+    call rejects; the next generateResponse answers normally: measured on SwiftShader and
+    on an H100)."""
+    _make = None
+
+    def __init__(self, push):
+        if _Pieces._make is None:
+            _Pieces._make = js.Function.new("push", """
+                let halted = false;
+                return {
+                  listener: (partial, done) => {
+                    if (halted) throw new Error("Stopped");
+                    push(partial, done);
+                  },
+                  halt: () => { halted = true; },
+                };""")
+        self._push = create_proxy(push)
+        self._js = _Pieces._make(self._push)
+        self.listener = self._js.listener
+
+    def halt(self):
+        self._js.halt()
+
+    def destroy(self):
+        self._push.destroy()
+
+
+def _seen(future):
+    """Mark a runtime call's outcome as seen: a stopped reply's error is expected."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _first_line(exc):

@@ -42,18 +42,21 @@ LOAD_JS = """async ({bundle, wasm, model, forceF32, maxTokens}) => {
     forceF32});
   return performance.now() - started;
 }"""
-RUN_JS = """async ({prompt, pieces}) => {
+RUN_JS = """async ({prompt, pieces, stop}) => {
   const got = [], at = [];
-  let cancelledAt = null;
+  let cancelledAt = null, error = null;
   const asked = performance.now();
-  await probeLlm.generateResponse(prompt, (piece, done) => {
-    if (piece) { got.push(piece); at.push(performance.now() - asked); }
-    if (got.length >= pieces && !done && cancelledAt === null) {
-      cancelledAt = got.length;
-      probeLlm.cancelProcessing();
-    }
-  });
-  return {pieces: got, at, cancelledAt, doneMs: performance.now() - asked};
+  try {
+    await probeLlm.generateResponse(prompt, (piece, done) => {
+      if (piece) { got.push(piece); at.push(performance.now() - asked); }
+      if (got.length >= pieces && !done && cancelledAt === null) {
+        cancelledAt = got.length;
+        if (stop === "throw") throw new Error("stopped by the listener");
+        probeLlm.cancelProcessing();
+      }
+    });
+  } catch (e) { error = String(e).slice(0, 300); }
+  return {pieces: got, at, cancelledAt, error, doneMs: performance.now() - asked};
 }"""
 
 
@@ -72,6 +75,7 @@ def summary(result, force_f32):
             "pieces_per_s": round((len(at) - 1) * 1000 / (at[-1] - at[0]), 2)
             if len(at) > 1 else None,
             "n": len(at), "cancelled_at_piece": result.get("cancelledAt"),
+            "error": result.get("error"),
             "done_ms": round(result["doneMs"]) if "doneMs" in result else None,
             "pieces": result["pieces"], "text": text}
 
@@ -97,6 +101,11 @@ def main(argv=None):
     parser.add_argument("--system", default="The user has 3 open to-dos: Buy milk; Pay rent; "
                                             "Call mom.")
     parser.add_argument("--context", type=int, default=1280, help="maxTokens")
+    parser.add_argument("--stop", choices=("cancel", "throw"), default="cancel",
+                        help="after --pieces: cancelProcessing(), or throw from the listener")
+    parser.add_argument("--then", default=None,
+                        help="after the runs, ask this too (run to its end): does the runtime "
+                             "still answer after a stop?")
     parser.add_argument("--site", type=Path, default=vendor.ROOT / "site",
                         help="the built site to serve (default: this checkout's)")
     parser.add_argument("--gpu", action="store_true",
@@ -126,8 +135,17 @@ def main(argv=None):
                 for _ in range(args.runs):
                     started = time.monotonic()
                     result = page.call(RUN_JS, {"prompt": prompt_for(args.system, args.text),
-                                                "pieces": args.pieces}, timeout=3600)
-                    print(json.dumps({**summary(result, force_f32),
+                                                "pieces": args.pieces, "stop": args.stop},
+                                       timeout=3600)
+                    print(json.dumps({**summary(result, force_f32), "stop": args.stop,
+                                      "wall_s": round(time.monotonic() - started)},
+                                     ensure_ascii=False), flush=True)
+                if args.then:
+                    started = time.monotonic()
+                    result = page.call(RUN_JS, {"prompt": prompt_for(args.system, args.then),
+                                                "pieces": 1 << 30, "stop": "cancel"},
+                                       timeout=3600)
+                    print(json.dumps({**summary(result, force_f32), "then": args.then,
                                       "wall_s": round(time.monotonic() - started)},
                                      ensure_ascii=False), flush=True)
                 for line in page.evaluate("probeLog"):
