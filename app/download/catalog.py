@@ -1,10 +1,14 @@
 """models/catalog.json: which models exist and which files make each one.
 
 Format 1: {"format": 1, "default": id, "models": [model, ...]}; a model has "id", "name",
-"engine" and "files": [{"name", "url", "size"?, "sha256"?, "chunks"?}, ...] (size and sha256
-where known), plus optional fields other parts use ("license", "embedded", ...), kept as they are.
-"chunks": {"url", "sha256"} names the file's chunk manifest (app/download/manifest.py) by the
-manifest's own sha256, so a download can check every chunk as it arrives.
+"engine" and "files": [{"name", "url", "size"?, "sha256"?, "chunks"?, "adapter"?}, ...] (size and
+sha256 where known), plus optional fields other parts use ("license", "embedded", ...), kept as
+they are. "chunks": {"url", "sha256"} names the file's chunk manifest (app/download/manifest.py)
+by the manifest's own sha256, so a download can check every chunk as it arrives.
+"adapter": "gpu" | "software" marks a file only that kind of WebGPU adapter uses (a web-llm
+model library compiled for real GPUs, or for CPU-emulated adapters such as SwiftShader);
+`load_catalog()` keeps, of those, the ones for this browser's adapter, so the downloader, the
+stored-state checks and the engines only ever see those.
 The one reader of the catalog: the downloader, the engines and the UI all use it.
 Pure Python: parsing and validation import in CPython.
 """
@@ -13,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+ADAPTERS = ("gpu", "software")      # app/engines/hardware.py adapter_kind()
 
 
 def store_key(model_id, file_name):
@@ -38,6 +43,7 @@ class ModelFile:
     size: int | None = None
     sha256: str | None = None
     chunks: ChunksRef | None = None
+    adapter: str | None = None       # None: every adapter; else one of ADAPTERS
 
     def as_dict(self):
         return {**vars(self), "chunks": dict(vars(self.chunks)) if self.chunks else None}
@@ -71,6 +77,12 @@ class Model:
         return {**self.extra, "id": self.id, "name": self.name, "engine": self.engine,
                 "files": [f.as_dict() for f in self.files]}
 
+    def for_adapter(self, kind):
+        """This model with only the files an adapter of `kind` uses."""
+        files = tuple(f for f in self.files if f.adapter in (None, kind))
+        return self if len(files) == len(self.files) else \
+            Model(self.id, self.name, files, self.engine, self.extra)
+
 
 def parse_file(raw, where, url_optional=False):
     """A file entry. `url_optional`: the model is user-supplied (its URL or file comes from
@@ -90,8 +102,12 @@ def parse_file(raw, where, url_optional=False):
     sha = raw.get("sha256")
     if sha is not None and (not isinstance(sha, str) or not SHA256.match(sha.lower())):
         raise CatalogError(f"{where}: 'sha256' must be 64 hex digits, got {sha!r}")
+    adapter = raw.get("adapter")
+    if adapter is not None and adapter not in ADAPTERS:
+        raise CatalogError(f"{where}: 'adapter' must be one of {', '.join(ADAPTERS)}, "
+                           f"got {adapter!r}")
     return ModelFile(name, url, size, sha.lower() if sha else None,
-                     parse_chunks_ref(raw.get("chunks"), where))
+                     parse_chunks_ref(raw.get("chunks"), where), adapter)
 
 
 def parse_chunks_ref(raw, where):
@@ -145,6 +161,17 @@ class Catalog:
             raise CatalogError("catalog: no default model")
         return self.get(self.default)
 
+    @property
+    def adapter_specific(self):
+        """Whether some file is for one kind of adapter only."""
+        return any(f.adapter for m in self.models for f in m.files)
+
+    def for_adapter(self, kind):
+        """The catalog as an adapter of `kind` ("gpu" or "software") sees it."""
+        if kind not in ADAPTERS:
+            raise ValueError(f"unknown adapter kind {kind!r}")
+        return Catalog(tuple(m.for_adapter(kind) for m in self.models), self.default)
+
 
 def parse_catalog(data):
     """dict or JSON text -> Catalog; raises CatalogError with the place of the problem."""
@@ -171,13 +198,20 @@ def parse_catalog(data):
 CATALOG_URL = "models/catalog.json"
 
 
-async def load_catalog(url=CATALOG_URL):
-    """Fetch and parse the catalog in the browser (relative to the page)."""
+async def load_catalog(url=CATALOG_URL, adapter=None):
+    """Fetch and parse the catalog in the browser (relative to the page), as this browser's
+    WebGPU adapter sees it (`adapter`: "gpu" or "software" to override the probe)."""
     from app.compat import js
     response = await js.fetch(url, _no_cache())
     if not response.ok:
         raise CatalogError(f"could not load {url} (HTTP {response.status})")
-    return parse_catalog(await response.text())
+    catalog = parse_catalog(await response.text())
+    if catalog.adapter_specific or adapter is not None:
+        if adapter is None:
+            from app.engines import hardware
+            adapter = hardware.adapter_kind(await hardware.probe())
+        catalog = catalog.for_adapter(adapter)
+    return catalog
 
 
 def _no_cache():

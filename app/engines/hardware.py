@@ -17,12 +17,26 @@ class Hardware:
     features: frozenset = frozenset()     # adapter.features, e.g. {"shader-f16"}
     isolated: bool = False                # crossOriginIsolated: SharedArrayBuffer, wasm threads
     cores: int = 1                        # navigator.hardwareConcurrency
-    adapter: dict = field(default_factory=dict, compare=False)   # vendor, architecture
+    adapter: dict = field(default_factory=dict, compare=False)   # vendor, architecture, fallback
     webgpu_api: bool = True               # navigator.gpu exists (False: no WebGPU at all)
 
     @property
     def shader_f16(self):
         return "shader-f16" in self.features
+
+    @property
+    def software(self):
+        """The adapter runs on the CPU: SwiftShader (Chromium's software WebGPU, what headless
+        Chromium and CI get), or any adapter the browser marks as a fallback adapter."""
+        return (self.adapter.get("architecture") == "swiftshader"
+                or bool(self.adapter.get("fallback")))
+
+
+def adapter_kind(hw):
+    """Which build of a GPU program suits this adapter (app/download/catalog.py ADAPTERS):
+    "software" for a CPU-emulated one, else "gpu" (also without any adapter: nothing runs then,
+    and the listing shows what a GPU would get)."""
+    return "software" if hw.webgpu and hw.software else "gpu"
 
 
 def wasm_threads(hw):
@@ -85,7 +99,9 @@ async def probe(refresh=False):
         features = frozenset(str(f) for f in adapter.features)
         if (ainfo := js_get(adapter, "info")) is not None:
             info = {"vendor": str(js_get(ainfo, "vendor", "")),
-                    "architecture": str(js_get(ainfo, "architecture", ""))}
+                    "architecture": str(js_get(ainfo, "architecture", "")),
+                    "fallback": bool(js_get(ainfo, "isFallbackAdapter")     # Chromium 121+
+                                     or js_get(adapter, "isFallbackAdapter", False))}
     _probed = Hardware(
         webgpu=adapter is not None,
         features=features,

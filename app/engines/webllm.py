@@ -39,12 +39,27 @@ def on_this_site(record):
     return record
 
 
+def library_url(model):
+    """The URL of a catalog entry's model library: its one `.wasm` file. An entry compiled here
+    lists one library per kind of adapter ("adapter": "gpu" | "software"); the catalog as the
+    app loads it (`load_catalog()`) has kept only the one for this browser's adapter."""
+    libraries = [f for f in model.get("files", []) if f["name"].endswith(".wasm")]
+    if len(libraries) != 1:
+        raise EngineError(f"{model.get('id')}: expected one model library for this adapter, "
+                          f"found {', '.join(f['name'] for f in libraries) or 'none'}")
+    return libraries[0]["url"]
+
+
 async def record_for(model):
-    """The web-llm ModelRecord of a catalog entry: its own "webllm.record", or the prebuilt
-    record named by "webllm.model_id"."""
+    """The web-llm ModelRecord of a catalog entry: its own "webllm.record" (whose library, when
+    the record names none, is the entry's library for this adapter), or the prebuilt record
+    named by "webllm.model_id"."""
     spec = model.get("webllm") or {}
     if "record" in spec:
-        return on_this_site(spec["record"])
+        record = spec["record"]
+        if "model_lib" not in record:
+            record = {**record, "model_lib": library_url(model)}
+        return on_this_site(record)
     wanted = spec.get("model_id") or model.get("id")
     for record in await prebuilt_records():
         if record["model_id"] == wanted:

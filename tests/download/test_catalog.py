@@ -74,3 +74,25 @@ def test_default_model_and_store_keys():
     assert store_key("m", "a.bin") == "m/a.bin"
     with pytest.raises(CatalogError, match="no default model"):
         parse_catalog(entry()).default_model()
+
+
+def test_files_for_one_kind_of_adapter_are_kept_only_for_that_kind():
+    """A web-llm model compiled here has a library for real GPUs and one for CPU-emulated
+    adapters (SwiftShader); the app sees, downloads and loads only the one for its adapter."""
+    lib = {"url": "x/lib.wasm", "size": 3, "sha256": "ab" * 32}
+    files = [{"name": "w.bin", "url": "x/w.bin", "size": 4},
+             {**lib, "name": "model-webgpu.wasm", "adapter": "gpu"},
+             {**lib, "name": "model-webgpu-software.wasm", "adapter": "software"}]
+    catalog = parse_catalog(entry(files=files))
+    assert catalog.adapter_specific and not parse_catalog(entry()).adapter_specific
+    gpu = catalog.for_adapter("gpu").get("m")
+    software = catalog.for_adapter("software").get("m")
+    assert [f.name for f in gpu.files] == ["w.bin", "model-webgpu.wasm"]
+    assert [f.name for f in software.files] == ["w.bin", "model-webgpu-software.wasm"]
+    assert gpu.size == 7 and software.as_dict()["files"][1]["adapter"] == "software"
+    assert parse_catalog({"format": 1, "models": [catalog.get("m").as_dict()]}).get("m") == \
+        catalog.get("m")
+    with pytest.raises(CatalogError, match="'adapter' must be one of gpu, software"):
+        parse_catalog(entry(files=[{**files[1], "adapter": "cpu"}]))
+    with pytest.raises(ValueError, match="adapter kind"):
+        catalog.for_adapter("cpu")

@@ -4,7 +4,7 @@ import pytest
 from app.engines import jsmodules
 from app.engines.base import EngineError, GenerationOptions, Message
 from app.download.catalog import store_key
-from app.engines.hardware import Hardware, no_gpu_reason, runs_on, wasm_threads
+from app.engines.hardware import Hardware, adapter_kind, no_gpu_reason, runs_on, wasm_threads
 from app.engines.messages import normalize
 from app.engines.runtime import model_files
 from app.engines.wllama import plan, request_params
@@ -105,3 +105,16 @@ def test_runs_on_matches_the_wllama_plan(hw):
 def test_no_gpu_reason_tells_missing_api_from_missing_adapter():
     assert no_gpu_reason(Hardware(webgpu_api=False)) == "No WebGPU in this browser"
     assert no_gpu_reason(Hardware()) == "No GPU available (WebGPU offers no adapter)"
+
+
+@pytest.mark.parametrize("hw, kind", [
+    (Hardware(webgpu=True, adapter=SWIFTSHADER), "software"),
+    (Hardware(webgpu=True, adapter={"vendor": "microsoft", "architecture": "", "fallback": True}),
+     "software"),
+    (Hardware(webgpu=True, features=F16, adapter={"vendor": "nvidia", "architecture": "hopper"}),
+     "gpu"),
+    (Hardware(webgpu=True), "gpu"),
+    (Hardware(webgpu=False), "gpu"),
+])
+def test_adapter_kind_picks_the_build_for_cpu_emulated_adapters_or_real_gpus(hw, kind):
+    assert adapter_kind(hw) == kind

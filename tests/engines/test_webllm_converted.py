@@ -1,8 +1,11 @@
 """The model `build.py convert --to webllm` compiles (SmolLM2-135M-Instruct: our own model
-library, float32 MLC weights, tokenizer.json, mlc-chat-config.json), in real Chromium on
+libraries, float32 MLC weights, tokenizer.json, mlc-chat-config.json), in real Chromium on
 SwiftShader WebGPU, through the app's own path: its catalog entry downloaded by our
 downloader into OPFS (sha256-verified), then loaded by the web-llm engine, which copies the
 files into web-llm's cache under the exact URLs it asks for, so web-llm requests nothing.
+SwiftShader is a CPU-emulated adapter: the app downloads and runs the library built for those
+("adapter": "software"); the one for real GPUs is checked here too, on a few tokens (it is
+slow on SwiftShader, by design).
 
 Runs whenever the converted files are present; compiling takes about 5 minutes on this
 2-core machine (and needs emscripten), so it is not part of the default build:
@@ -20,12 +23,18 @@ pytestmark = pytest.mark.browser
 
 LOAD_TIMEOUT_S = 900
 GREEDY_TOKENS = 12      # SwiftShader decodes this float32 model at seconds per token
+GPU_LIBRARY_TOKENS = 3  # the GPU library on SwiftShader: about a minute to the first token
 
 
 def converted_model():
     catalog = json.loads((vendor.ROOT / "models" / "catalog.json").read_text())
     return next((m for m in catalog["models"]
                  if m.get("engine") == "web-llm" and "build" in m), None)
+
+
+def names(model, adapter):
+    """The model's files an adapter of that kind uses."""
+    return {f["name"] for f in model["files"] if f.get("adapter") in (None, adapter)}
 
 
 MODEL = converted_model()
@@ -98,7 +107,8 @@ def test_loads_from_our_store_and_web_llm_requests_nothing(page, server):
     assert "web-llm" in runs_on and last_step == "Ready"
     fetched = {u.rsplit("/", 1)[1] for u in page.requests[:page.requests_before_load]
                if MODEL["id"] in u}
-    assert fetched >= {f["name"] for f in MODEL["files"]}        # by our downloader
+    assert fetched >= names(MODEL, "software")                   # by our downloader
+    assert not fetched & (names(MODEL, "gpu") - names(MODEL, "software"))   # not the GPU library
     during_load = [u for u in page.requests[page.requests_before_load:] if MODEL["id"] in u]
     assert not during_load, during_load       # web-llm found every file in its cache
     assert all(u.startswith(server) for u in page.requests)
@@ -127,6 +137,23 @@ async for d in engine.chat([{"role": "user", "content": "Tell me a long story."}
 [len(got), engine.last_reply.finish]
 """)
     assert got == 2 and finish == "aborted"
+
+
+def test_the_library_for_real_gpus_gives_the_same_first_tokens(page):
+    """The library built for real GPUs (dlight's GPU schedules, app/download/catalog.py:
+    "adapter": "gpu"), loaded as the app would on a GPU, picks the same greedy tokens."""
+    ours = getattr(page, "webllm_greedy", None) or run_py(
+        page, GREEDY.format(question=QUESTION, n=GREEDY_TOKENS))[0]
+    deltas, first, total, _ = run_py(page, """
+await engine.unload()
+gpu_model = (await load_catalog(adapter="gpu")).get(model.id)
+await Download(gpu_model, store).start().task          # only its library is new
+engine = WebLlmEngine()
+await engine.load(gpu_model.as_dict(), store, lambda f, t: None)
+""" + GREEDY.format(question=QUESTION, n=GPU_LIBRARY_TOKENS))
+    print(f"GPU library on SwiftShader: first token {first:.1f} s, "
+          f"{len(deltas)} tokens in {total:.1f} s: {deltas!r}")
+    assert deltas == ours[:GPU_LIBRARY_TOKENS]
 
 
 def test_greedy_output_agrees_with_wllama_on_the_first_tokens(page):

@@ -1,5 +1,7 @@
 """web-llm model list logic (CPython): selection by adapter features, sizes, cache URLs,
 progress mapping."""
+import pytest
+
 from app.engines.webllm_models import (base_url, cache_urls, choices, needs_shader_f16,
                                        progress, quantization, size_estimate)
 
@@ -54,3 +56,15 @@ def test_progress_is_clamped_and_never_runs_backwards():
     assert progress({"progress": 7}) == (1.0, "Loading the model")
     assert progress({"progress": float("nan")}, 0.2)[0] == 0.2
     assert progress({"progress": "bad"})[0] == 0.0
+
+
+def test_a_compiled_models_library_is_its_one_library_for_this_adapter():
+    from app.engines.base import EngineError
+    from app.engines.webllm import library_url
+    files = [{"name": "params_shard_0.bin", "url": "m/params_shard_0.bin"},
+             {"name": "model-webgpu.wasm", "url": "m/model-webgpu.wasm", "adapter": "gpu"}]
+    assert library_url({"id": "m", "files": files}) == "m/model-webgpu.wasm"
+    both = files + [{"name": "model-webgpu-software.wasm", "url": "m/model-webgpu-software.wasm",
+                     "adapter": "software"}]
+    with pytest.raises(EngineError, match="expected one model library for this adapter"):
+        library_url({"id": "m", "files": both})      # not picked by load_catalog()

@@ -191,3 +191,29 @@ def test_converter_environment_is_trusted_only_with_the_stamp_of_its_pins(tmp_pa
         webllm_venv.ensure(env, ("a==2 --hash=sha256:" + "0" * 64,))
     from tools.convert import webllm_pins
     assert all("--hash=sha256:" in r for r in webllm_pins.VENV_REQUIREMENTS)
+
+
+def test_both_libraries_are_listed_each_for_its_kind_of_adapter(tmp_path, monkeypatch):
+    """One library for real GPUs, one for CPU-emulated adapters (SwiftShader): the entry lists
+    both with their adapter, and its web-llm record names neither (the app takes the one for
+    its adapter from the files)."""
+    from app.download.catalog import ADAPTERS, parse_catalog
+    assert set(webllm.LIBRARIES) == set(ADAPTERS)
+    monkeypatch.setattr(webllm, "MODELS", tmp_path)
+    staging = tmp_path / "m" / "resolve" / ".partial-x"
+    staging.mkdir(parents=True)
+    sizes = {"model-webgpu.wasm": 3, "model-webgpu-software.wasm": 5, "params_shard_0.bin": 2**20}
+    for name, size in sizes.items():
+        (staging / name).write_bytes(b"x" * size)
+    url, files = webllm.install(staging, "m")
+    entry = webllm.catalog_entry("m", "M", None, "cmd", url, files)
+    assert {f["name"]: f.get("adapter") for f in entry["files"]} == {
+        "model-webgpu.wasm": "gpu", "model-webgpu-software.wasm": "software",
+        "params_shard_0.bin": None}
+    record = entry["webllm"]["record"]
+    assert "model_lib" not in record
+    assert record["vram_required_MB"] == round((2**20 + 3) / 2**20 + 200, 1)   # one library
+    catalog = parse_catalog({"format": 1, "models": [entry]})
+    for kind, library in webllm.LIBRARIES.items():
+        assert [f.name for f in catalog.for_adapter(kind).get("m").files] == \
+            sorted(["params_shard_0.bin", library])

@@ -6,8 +6,10 @@ build) or a GGUF file. Steps, cheapest checks first, so bad input fails before m
    tokenizer and a ChatML template (webllm_layout, webllm_tokenizer, webllm_config);
 2. the converter's environment (webllm_venv: TVM from PyPI, first use only) and TVM's wasm
    runtime as emscripten objects (webllm_runtime, cached);
-3. in that environment: the model library (webllm_compile: our Llama on Relax, WebGPU
-   kernels, wasm32 host code, linked with emcc) and the float32 weights (webllm_weights);
+3. in that environment: the model libraries (webllm_compile: our Llama on Relax, WebGPU
+   kernels, wasm32 host code, linked with emcc), one per kind of adapter (LIBRARIES: real
+   GPUs, and CPU-emulated adapters such as SwiftShader, which want opposite schedules), and
+   the float32 weights (webllm_weights);
 4. tokenizer.json and mlc-chat-config.json; checks (the library imports only what web-llm's
    runtime provides, every parameter is in the weights); sha256s; then one rename into
    models/<id>/resolve/<sha8>/ and the catalog entry. Until the rename everything is under a
@@ -33,7 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
 CONTEXT = 2048
 PREFILL_CHUNK = 128
-LIBRARY = "model-webgpu.wasm"
+# the model library for each kind of adapter (webllm_compile.SCHEDULES, catalog ADAPTERS);
+# the catalog lists both, the app downloads and loads the one for its adapter
+LIBRARIES = {"gpu": "model-webgpu.wasm", "software": "model-webgpu-software.wasm"}
 
 
 class ConvertError(RuntimeError):
@@ -89,10 +93,11 @@ def run_in_venv(python, module, *args):
 
 def verify(staging, shape):
     """The finished folder, checked before it gets its final name."""
-    try:
-        webllm_wasm.check_imports((staging / LIBRARY).read_bytes())
-    except webllm_wasm.WasmError as exc:
-        raise ConvertError(str(exc)) from None
+    for library in LIBRARIES.values():
+        try:
+            webllm_wasm.check_imports((staging / library).read_bytes())
+        except webllm_wasm.WasmError as exc:
+            raise ConvertError(f"{library}: {exc}") from None
     cache = json.loads((staging / "tensor-cache.json").read_text())
     names = [r["name"] for shard in cache["records"] for r in shard["records"]]
     expected = [n for n, _ in webllm_layout.parameters(shape)]
@@ -105,9 +110,12 @@ def verify(staging, shape):
 
 def install(staging, model_id):
     """Name the folder by the hash of its files' hashes; -> (folder URL, [file records])."""
+    adapters = {name: kind for kind, name in LIBRARIES.items()}
     files = []
     for path in sorted(staging.iterdir(), key=lambda p: p.name):
         files.append({"name": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)})
+        if path.name in adapters:
+            files[-1]["adapter"] = adapters[path.name]
     listing = "".join(f["name"] + f["sha256"] for f in files)
     digest = hashlib.sha256(listing.encode()).hexdigest()[:8]
     folder = MODELS / model_id / "resolve"
@@ -134,10 +142,12 @@ def catalog_entry(model_id, name, license_, command, url, files):
         "context": CONTEXT,
         "files": files,
         "webllm": {"record": {
-            "model": url,                       # relative: resolved against the site at load
+            # relative: resolved against the site at load; no "model_lib": the app takes the
+            # library for its adapter from "files" (app/engines/webllm.py library_url)
+            "model": url,
             "model_id": model_id,
-            "model_lib": url + LIBRARY,
-            "vram_required_MB": round(sum(f["size"] for f in files) / 2**20 + 200, 1),
+            "vram_required_MB": round(sum(f["size"] for f in files
+                                          if f.get("adapter") in (None, "gpu")) / 2**20 + 200, 1),
             "low_resource_required": True,
             "overrides": {"context_window_size": CONTEXT},
         }},
@@ -183,10 +193,13 @@ def convert(source, model_id=None, python=None):
     staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
     try:
         (staging / "shape.json").write_text(json.dumps(shape.to_json()))
-        log("compiling the model library (TVM + emcc, minutes)")
-        run_in_venv(python, "tools.convert.webllm_compile", staging / "shape.json",
-                    staging / LIBRARY, "--runtime-objects", objects,
-                    "--prefill-chunk", PREFILL_CHUNK, "--context", CONTEXT)
+        for kind, library in LIBRARIES.items():
+            log(f"compiling the model library for {kind} adapters, {library} "
+                "(TVM + emcc, minutes)")
+            run_in_venv(python, "tools.convert.webllm_compile", staging / "shape.json",
+                        staging / library, "--runtime-objects", objects,
+                        "--prefill-chunk", PREFILL_CHUNK, "--context", CONTEXT,
+                        "--schedule", kind)
         log("writing the weights (float32 shards)")
         run_in_venv(python, "tools.convert.webllm_weights", path, staging / "shape.json", staging)
         (staging / "shape.json").unlink()

@@ -3,7 +3,7 @@ WebGPU, its host code as wasm32 objects, linked by emscripten with TVM's wasm ru
 
 Runs inside the converter's environment (it imports tvm):
     python -m tools.convert.webllm_compile SHAPE_JSON OUT_WASM --runtime-objects DIR
-        [--prefill-chunk N] [--context N]
+        [--prefill-chunk N] [--context N] [--schedule gpu|software]
 
 Why wasm objects and not LLVM bitcode: Debian's emscripten 3.1.6 has LLVM 14, which cannot
 read the bitcode of the LLVM 22 inside PyPI's TVM, but its wasm-ld links the objects.
@@ -48,18 +48,45 @@ def build_module(shape, prefill_chunk, context):
     return bb.finalize(), target
 
 
-def pipeline(target):
-    """TVM's generic GPU pipeline, but matrix-vector products (all of decode) scheduled one
-    output per thread (dlight's Fallback) instead of by its GEMV rule, which gives one
-    workgroup per output row: on SwiftShader, where a workgroup costs far more than a few
-    hundred multiply-adds, that made decoding ~50x slower (49,152 workgroups for the logits)."""
+SCHEDULES = ("gpu", "software")     # app/download/catalog.py ADAPTERS
+
+
+def schedule_rules(schedule):
+    """dlight's rules for one kind of adapter (app/engines/hardware.py adapter_kind).
+
+    "gpu", a real GPU: TVM's standard GPU rule set, as mlc-llm uses it. Matrix-vector
+    products (all of decode) by the GEMV rule: a workgroup of 64 threads per output row,
+    coalesced loads, a tree sum in shared memory. RMSNorm and softmax by a workgroup per row,
+    partial sums in registers, one kernel each.
+    "software", a CPU-emulated adapter (SwiftShader: headless Chromium, CI): matrix-vector
+    products and reductions one output per thread (dlight's Fallback). There a workgroup
+    costs far more than a few hundred multiply-adds, and the GEMV rule's one workgroup per
+    row made decoding ~3x slower (17.7 vs 5.8 s/token; 49,152 workgroups for the logits).
+    On a real GPU Fallback is slow the other way: RMSNorm and softmax (over 49,152 logits)
+    are summed by one thread, read-modify-writing global memory at every element, and a
+    matrix-vector product has only as many threads as outputs (576 for o_proj: 3
+    workgroups on the whole GPU), each walking a whole row."""
+    from tvm.s_tir import dlight as dl
+    if schedule == "gpu":
+        return [dl.gpu.Matmul(), dl.gpu.GEMV(), dl.gpu.Reduction(), dl.gpu.GeneralReduction(),
+                dl.gpu.Fallback()]
+    if schedule == "software":
+        return [dl.gpu.Matmul(), dl.gpu.Fallback()]
+    raise ValueError(f"unknown schedule {schedule!r} (one of {', '.join(SCHEDULES)})")
+
+
+def pipeline(target, schedule):
+    """TVM's generic GPU pipeline with the dlight rules of `schedule_rules(schedule)`.
+    FuseTransposeMatmul (as in mlc-llm) makes each `x @ W.T` one kernel reading W as stored
+    ([out, in], rows contiguous); without it every call transposed every weight into a
+    temporary first: 121 transpose kernels and 540 MB copied per decoded token."""
     from tvm.relax.backend import gpu_generic
     from tvm.s_tir import dlight as dl
 
-    legalize = [relax.transform.LegalizeOps(), relax.transform.AnnotateTIROpPattern(),
-                relax.transform.FoldConstant(), relax.transform.FuseOps(),
-                relax.transform.FuseTIR(),
-                dl.ApplyDefaultSchedule(dl.gpu.Matmul(), dl.gpu.Fallback())]
+    legalize = [relax.transform.FuseTransposeMatmul(), relax.transform.LegalizeOps(),
+                relax.transform.AnnotateTIROpPattern(), relax.transform.FoldConstant(),
+                relax.transform.FuseOps(), relax.transform.FuseTIR(),
+                dl.ApplyDefaultSchedule(*schedule_rules(schedule))]
 
     @tvm.transform.module_pass(opt_level=0)
     def _pipeline(mod, _ctx):
@@ -92,10 +119,11 @@ def main(argv=None):
     ap.add_argument("--runtime-objects", required=True)
     ap.add_argument("--prefill-chunk", type=int, default=128)
     ap.add_argument("--context", type=int, default=2048)
+    ap.add_argument("--schedule", choices=SCHEDULES, default="gpu")
     args = ap.parse_args(argv)
     shape = webllm_layout.LlamaShape(**json.loads(Path(args.shape_json).read_text()))
     mod, target = build_module(shape, args.prefill_chunk, args.context)
-    ex = relax.build(mod, target=target, relax_pipeline=pipeline(target))
+    ex = relax.build(mod, target=target, relax_pipeline=pipeline(target, args.schedule))
     objects = sorted(Path(args.runtime_objects).glob("*.o"))
     if not objects:
         raise SystemExit(f"no runtime objects in {args.runtime_objects}")

@@ -286,8 +286,16 @@ def _bitmask_kernel():
 
 def _top_p_sample_kernel():
     """Nucleus sampling without a sort, one workgroup per sample: bisect for the probability
-    threshold whose tokens hold `top_p` of the mass (a tree sum per step), then draw from
-    the tokens at or above it, in token order, with the uniform sample scaled to their mass."""
+    threshold whose tokens hold `top_p` of the mass, then draw from the tokens at or above it,
+    with the uniform sample scaled to their mass.
+
+    Thread `tx` owns tokens tx, tx + THREADS, tx + 2 * THREADS, ... so that neighbouring
+    threads read neighbouring words (coalesced on a GPU, one vector load on SwiftShader).
+    Each step sums, in one pass, the mass at or above the midpoint and counts the tokens
+    left between the bounds; once no token lies between them, more steps cannot change the
+    tokens kept and the rest are skipped (greedy decoding, a one-hot distribution, stops
+    after 2 passes instead of 24). The draw walks the tokens in thread order (tx, then
+    tx + THREADS, ...): a fixed order, so it samples the same distribution as token order."""
     log2_threads = THREADS.bit_length() - 1
 
     @T.prim_func(s_tir=True)
@@ -306,10 +314,15 @@ def _top_p_sample_kernel():
                     T.reads()
                     T.writes()
                     mass_part = T.sblock_alloc_buffer((THREADS,), "float32", scope="shared")
+                    below_part = T.sblock_alloc_buffer((THREADS,), "int32", scope="shared")
+                    above_part = T.sblock_alloc_buffer((THREADS,), "int32", scope="shared")
                     thr_lo = T.sblock_alloc_buffer((1,), "float32", scope="local")
                     thr_hi = T.sblock_alloc_buffer((1,), "float32", scope="local")
                     thr_mid = T.sblock_alloc_buffer((1,), "float32", scope="local")
                     run_sum = T.sblock_alloc_buffer((1,), "float32", scope="local")
+                    n_below = T.sblock_alloc_buffer((1,), "int32", scope="local")
+                    n_above = T.sblock_alloc_buffer((1,), "int32", scope="local")
+                    settled = T.sblock_alloc_buffer((1,), "int32", scope="local")
                     draw_at = T.sblock_alloc_buffer((1,), "float32", scope="local")
                     pick_part = T.sblock_alloc_buffer((1,), "int32", scope="local")
                     pick_token = T.sblock_alloc_buffer((1,), "int32", scope="local")
@@ -317,34 +330,59 @@ def _top_p_sample_kernel():
                     # shared loads inside a condition. (Buffer names become WGSL
                     # identifiers, so none may be a WGSL keyword such as `target`.)
                     shared_val = T.sblock_alloc_buffer((1,), "float32", scope="local")
+                    cnt_below = T.sblock_alloc_buffer((1,), "int32", scope="local")
+                    cnt_above = T.sblock_alloc_buffer((1,), "int32", scope="local")
                     chunk: T.let[T.int32] = (vocab + THREADS - 1) // THREADS
                     row: T.let[T.int32] = sample_indices[bx]
                     thr_lo[0] = T.float32(0)
                     thr_hi[0] = T.float32(1)
+                    settled[0] = 0
                     for _step in T.serial(BISECTION_STEPS):
+                        # no barrier depends on `settled` (WGSL wants barriers in uniform
+                        # control flow): a settled workgroup only skips the loads
                         thr_mid[0] = (thr_lo[0] + thr_hi[0]) * T.float32(0.5)
                         run_sum[0] = T.float32(0)
-                        for j in T.serial(chunk):
-                            if tx * chunk + j < vocab:
-                                if probs[row, tx * chunk + j] >= thr_mid[0]:
-                                    run_sum[0] = run_sum[0] + probs[row, tx * chunk + j]
+                        n_below[0] = 0
+                        n_above[0] = 0
+                        if settled[0] == 0:
+                            for j in T.serial(chunk):
+                                if j * THREADS + tx < vocab:
+                                    if probs[row, j * THREADS + tx] >= thr_mid[0]:
+                                        run_sum[0] = run_sum[0] + probs[row, j * THREADS + tx]
+                                        if probs[row, j * THREADS + tx] < thr_hi[0]:
+                                            n_above[0] = n_above[0] + 1
+                                    elif probs[row, j * THREADS + tx] >= thr_lo[0]:
+                                        n_below[0] = n_below[0] + 1
                         mass_part[tx] = run_sum[0]
+                        below_part[tx] = n_below[0]
+                        above_part[tx] = n_above[0]
                         T.tvm_storage_sync("shared")
                         for k in T.unroll(log2_threads):
                             if tx < (THREADS >> (k + 1)):
                                 mass_part[tx] = mass_part[tx] + mass_part[tx + (THREADS >> (k + 1))]
+                                below_part[tx] = (below_part[tx]
+                                                  + below_part[tx + (THREADS >> (k + 1))])
+                                above_part[tx] = (above_part[tx]
+                                                  + above_part[tx + (THREADS >> (k + 1))])
                             T.tvm_storage_sync("shared")
                         shared_val[0] = mass_part[0]
-                        if shared_val[0] >= top_p[row]:
-                            thr_lo[0] = thr_mid[0]
-                        else:
-                            thr_hi[0] = thr_mid[0]
+                        cnt_below[0] = below_part[0]
+                        cnt_above[0] = above_part[0]
+                        if settled[0] == 0:
+                            if shared_val[0] >= top_p[row]:
+                                thr_lo[0] = thr_mid[0]
+                                if cnt_above[0] == 0:
+                                    settled[0] = 1
+                            else:
+                                thr_hi[0] = thr_mid[0]
+                                if cnt_below[0] == 0:
+                                    settled[0] = 1
                         T.tvm_storage_sync("shared")
                     run_sum[0] = T.float32(0)
                     for j in T.serial(chunk):
-                        if tx * chunk + j < vocab:
-                            if probs[row, tx * chunk + j] >= thr_lo[0]:
-                                run_sum[0] = run_sum[0] + probs[row, tx * chunk + j]
+                        if j * THREADS + tx < vocab:
+                            if probs[row, j * THREADS + tx] >= thr_lo[0]:
+                                run_sum[0] = run_sum[0] + probs[row, j * THREADS + tx]
                     mass_part[tx] = run_sum[0]
                     T.tvm_storage_sync("shared")
                     if tx == 0:
@@ -369,17 +407,17 @@ def _top_p_sample_kernel():
                                     pick_part[0] = t
                         pick_token[0] = -1
                         for j in T.serial(chunk):
-                            if pick_part[0] * chunk + j < vocab:
-                                if probs[row, pick_part[0] * chunk + j] >= thr_lo[0]:
+                            if j * THREADS + pick_part[0] < vocab:
+                                if probs[row, j * THREADS + pick_part[0]] >= thr_lo[0]:
                                     if pick_token[0] < 0:
                                         run_sum[0] = (run_sum[0]
-                                                      + probs[row, pick_part[0] * chunk + j])
+                                                      + probs[row, j * THREADS + pick_part[0]])
                                         if run_sum[0] > draw_at[0]:
-                                            pick_token[0] = pick_part[0] * chunk + j
+                                            pick_token[0] = j * THREADS + pick_part[0]
                         if pick_token[0] < 0:
                             for j in T.serial(chunk):
-                                if pick_part[0] * chunk + j < vocab:
-                                    if probs[row, pick_part[0] * chunk + j] >= thr_lo[0]:
-                                        pick_token[0] = pick_part[0] * chunk + j
+                                if j * THREADS + pick_part[0] < vocab:
+                                    if probs[row, j * THREADS + pick_part[0]] >= thr_lo[0]:
+                                        pick_token[0] = j * THREADS + pick_part[0]
                         out[bx] = T.max(pick_token[0], 0)
     return top_p_sample
