@@ -66,11 +66,12 @@ class MediaPipeEngine(RuntimeEngine):
         self._byte_level = False       # its tokenizer speaks a byte-level BPE alphabet
         self._converted = False        # a .task: its generation ignores cancelProcessing()
         self._halt = None              # ends such a reply in progress (set while one runs)
-        self._running = None           # a stopped reply's runtime call, still to end
+        self._running = None           # after such a stop: the runtime's end and reopening
+        self._source = None            # (model, store) it was loaded from, to reopen it
 
     @property
     def loaded(self):
-        return self._llm is not None
+        return self._llm is not None or self._running is not None    # or reopening
 
     def describe(self, exc):
         return _first_line(exc)
@@ -101,6 +102,7 @@ class MediaPipeEngine(RuntimeEngine):
         self._llm, self._counter = llm, counter
         self._prompt, self._byte_level = prompt, model.get("tokenizer") == "byte-level"
         self._converted = file["name"].lower().endswith(".task")
+        self._source = (model, store)
         return EngineInfo(
             engine=self.name, model=model.get("id"), backend="webgpu", threads=1,
             context_size=int(options.maxTokens),
@@ -125,10 +127,10 @@ class MediaPipeEngine(RuntimeEngine):
         return sorted(self._loras)
 
     async def chat(self, messages, options=None):
-        self._require_loaded()
         if self._busy:
             raise EngineError("A reply is already in progress")
         await self._wind_down()
+        self._require_loaded()          # (reopening after a stop can fail: the file is gone)
         opts = options_or_default(options)
         prompt = self._prompt(messages)
         decoder = None
@@ -168,8 +170,10 @@ class MediaPipeEngine(RuntimeEngine):
         finally:
             self._halt = None
             if finished is not None and not finished.done():
-                self._running = finished    # stopped: it ends at the runtime's next piece
+                # stopped: the call ends at the runtime's next piece, then the runtime reopens
                 finished.add_done_callback(lambda _f: pieces.destroy())
+                self._running = running = asyncio.ensure_future(self._reopen(finished))
+                running.add_done_callback(self._reopened)
             else:
                 pieces.destroy()
 
@@ -181,22 +185,46 @@ class MediaPipeEngine(RuntimeEngine):
         if self._halt is not None:
             self._halt()
 
-    async def _wind_down(self):
-        """Wait for a stopped reply's runtime call to end (its next piece) before the next."""
-        running, self._running = self._running, None
+    async def _reopen(self, halted):
+        """After a halted call: each one leaves its session behind in the runtime (on an H100
+        the 12th stop in a row aborted the wasm), so close it and open the model again from
+        the store (about 3 s on a GPU)."""
+        try:
+            await halted
+        except JsException:
+            pass                        # the listener's "Stopped"
+        self._close()
+        try:
+            self._info = await self._start(*self._source, _quiet)
+        except EngineError:
+            self._info = EngineInfo(self.name)      # the next chat says no model is loaded
+
+    def _reopened(self, task):
+        if self._running is task:
+            self._running = None
+
+    async def _wind_down(self, wait=None):
+        """Wait for a stopped reply's runtime call to end and the runtime to reopen (at most
+        `wait` seconds: then give up on it)."""
+        running = self._running
         if running is not None:
             try:
-                await asyncio.wait_for(asyncio.shield(running), UNLOAD_WAIT)
-            except (JsException, TimeoutError):
-                pass    # the stop's own error, or a runtime that never came back
+                await asyncio.wait_for(asyncio.shield(running), wait)
+            except TimeoutError:
+                running.cancel()        # a runtime that never came back: freed anyway
+                self._reopened(running)
 
-    async def _release(self):
-        await self._wind_down()
+    def _close(self):
         llm, self._llm, self._loras = self._llm, None, {}
-        llm.close()                 # frees the wasm heap and the GPU buffers
+        if llm is not None:
+            llm.close()                 # frees the wasm heap and the GPU buffers
         if self._counter is not None:
             self._counter.destroy()
             self._counter = None
+
+    async def _release(self):
+        await self._wind_down(UNLOAD_WAIT)
+        self._close()
 
 
 class _Pieces:
@@ -226,6 +254,10 @@ class _Pieces:
 
     def destroy(self):
         self._push.destroy()
+
+
+def _quiet(_fraction, _text):
+    pass
 
 
 def _seen(future):
