@@ -68,6 +68,7 @@ class MediaPipeEngine(RuntimeEngine):
         self._halt = None              # ends such a reply in progress (set while one runs)
         self._running = None           # after such a stop: the runtime's end and reopening
         self._source = None            # (model, store) it was loaded from, to reopen it
+        self._lost = None              # why reopening failed
 
     @property
     def loaded(self):
@@ -102,7 +103,7 @@ class MediaPipeEngine(RuntimeEngine):
         self._llm, self._counter = llm, counter
         self._prompt, self._byte_level = prompt, model.get("tokenizer") == "byte-level"
         self._converted = file["name"].lower().endswith(".task")
-        self._source = (model, store)
+        self._source, self._lost = (model, store), None
         return EngineInfo(
             engine=self.name, model=model.get("id"), backend="webgpu", threads=1,
             context_size=int(options.maxTokens),
@@ -130,7 +131,9 @@ class MediaPipeEngine(RuntimeEngine):
         if self._busy:
             raise EngineError("A reply is already in progress")
         await self._wind_down()
-        self._require_loaded()          # (reopening after a stop can fail: the file is gone)
+        if self._lost:                  # reopening after a stop failed (the file is gone, ...)
+            raise EngineError(self._lost)
+        self._require_loaded()
         opts = options_or_default(options)
         prompt = self._prompt(messages)
         decoder = None
@@ -196,8 +199,9 @@ class MediaPipeEngine(RuntimeEngine):
         self._close()
         try:
             self._info = await self._start(*self._source, _quiet)
-        except EngineError:
-            self._info = EngineInfo(self.name)      # the next chat says no model is loaded
+        except (EngineError, JsException) as exc:
+            self._info = EngineInfo(self.name)
+            self._lost = f"{self.label} could not open the model again after Stop: {_first_line(exc)}"
 
     def _reopened(self, task):
         if self._running is task:
@@ -217,7 +221,10 @@ class MediaPipeEngine(RuntimeEngine):
     def _close(self):
         llm, self._llm, self._loras = self._llm, None, {}
         if llm is not None:
-            llm.close()                 # frees the wasm heap and the GPU buffers
+            try:
+                llm.close()             # frees the wasm heap and the GPU buffers
+            except JsException:
+                pass                    # a runtime that aborted: dropped with its wasm instance
         if self._counter is not None:
             self._counter.destroy()
             self._counter = None
