@@ -24,9 +24,10 @@ TARGET = {"kind": "webgpu", "max_num_threads": 256,
           "host": {"kind": "llvm", "mtriple": "wasm32-unknown-unknown-wasm"}}
 
 
-def build_module(shape, prefill_chunk, context):
+def build_module(shape, prefill_chunk, context, schedule="gpu"):
     target = tvm.target.Target(TARGET)
-    model = LlamaForWebLLM(shape, target)
+    # real GPUs decode with our own fused kernels (fewer launches); see LlamaForWebLLM
+    model = LlamaForWebLLM(shape, target, fused_decode=schedule == "gpu")
     mod, named_params = model.export_tvm(spec=model.get_default_spec())
     expected = webllm_layout.parameters(shape)
     got = [(name, tuple(int(d) for d in p.shape)) for name, p in named_params]
@@ -122,7 +123,7 @@ def main(argv=None):
     ap.add_argument("--schedule", choices=SCHEDULES, default="gpu")
     args = ap.parse_args(argv)
     shape = webllm_layout.LlamaShape(**json.loads(Path(args.shape_json).read_text()))
-    mod, target = build_module(shape, args.prefill_chunk, args.context)
+    mod, target = build_module(shape, args.prefill_chunk, args.context, args.schedule)
     ex = relax.build(mod, target=target, relax_pipeline=pipeline(target, args.schedule))
     objects = sorted(Path(args.runtime_objects).glob("*.o"))
     if not objects:

@@ -8,6 +8,9 @@ web-llm 0.2.86 calls (see LLMChatPipeline in its lib/index.js):
     softmax_with_temperature, argsort_probs, sample_with_top_p       (sampling on the GPU)
     apply_logit_bias_inplace, apply_penalty_inplace, apply_bitmask_inplace
 
+For real GPUs (`fused_decode`), decode uses our own fused float32 kernels at the end of this
+file: 7 kernels per layer instead of 10.
+
 Runs only inside the converter's environment (tools/convert/webllm_venv.py): it imports tvm.
 The parameter names are those of tools/convert/webllm_layout.py, which the weight writer uses too.
 """
@@ -31,9 +34,12 @@ class Attention(nn.Module):
         self.o_proj = nn.Linear(cfg.num_heads * cfg.head_dim, cfg.hidden_size, bias=False)
 
     def forward(self, x, kv_cache, layer_id):
+        return self.attend(self.qkv_proj(x), kv_cache, layer_id)
+
+    def attend(self, qkv, kv_cache, layer_id):
         c = self.cfg
-        b, s, _ = x.shape
-        qkv = op.reshape(self.qkv_proj(x), (b, s, c.num_heads + 2 * c.num_kv_heads, c.head_dim))
+        b, s, _ = qkv.shape
+        qkv = op.reshape(qkv, (b, s, c.num_heads + 2 * c.num_kv_heads, c.head_dim))
         # RoPE, the cache append and attention all happen inside the paged KV cache
         out = kv_cache.attention_with_fused_qkv(layer_id, qkv, c.num_heads,
                                                 sm_scale=c.head_dim ** -0.5)
@@ -52,7 +58,9 @@ class Mlp(nn.Module):
 
 
 class DecoderLayer(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, fused_decode):
+        self.cfg = cfg
+        self.fused_decode = fused_decode
         self.self_attn = Attention(cfg)
         self.mlp = Mlp(cfg)
         width, eps = cfg.hidden_size, cfg.rms_norm_eps
@@ -60,29 +68,49 @@ class DecoderLayer(nn.Module):
         self.post_attention_layernorm = nn.RMSNorm(width, -1, eps, bias=False)
 
     def forward(self, x, kv_cache, layer_id):
+        if self.fused_decode and isinstance(x.shape[1], int) and x.shape[1] == 1:
+            # one token: 7 kernels instead of 10 (each RMSNorm inside the product after it,
+            # SiLU(gate) * up and the residual inside down_proj)
+            qkv = _rms_norm_linear(x, self.input_layernorm, self.self_attn.qkv_proj, self.cfg)
+            x = x + self.self_attn.attend(qkv, kv_cache, layer_id)
+            gate_up = _rms_norm_linear(x, self.post_attention_layernorm, self.mlp.gate_up_proj,
+                                       self.cfg)
+            return op.tensor_ir_op(_silu_down_add_kernel(self.cfg), "silu_mul_down_add",
+                                   [gate_up, self.mlp.down_proj.weight, x],
+                                   Tensor.placeholder(x.shape, x.dtype))
         x = x + self.self_attn(self.input_layernorm(x), kv_cache, layer_id)
         return x + self.mlp(self.post_attention_layernorm(x))
 
 
 class Decoder(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, fused_decode):
         self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.hidden_size)
-        self.layers = nn.ModuleList([DecoderLayer(cfg) for _ in range(cfg.num_layers)])
+        self.layers = nn.ModuleList([DecoderLayer(cfg, fused_decode)
+                                     for _ in range(cfg.num_layers)])
         self.norm = nn.RMSNorm(cfg.hidden_size, -1, cfg.rms_norm_eps, bias=False)
 
-    def forward(self, x, kv_cache):
+    def forward(self, x, kv_cache, final_norm=True):
         for layer_id, layer in enumerate(self.layers):
             x = layer(x, kv_cache, layer_id)
-        return self.norm(x)
+        return self.norm(x) if final_norm else x
 
 
 class LlamaForWebLLM(nn.Module):
-    def __init__(self, cfg, target):
+    """`fused_decode`: decode with our own fused kernels (`_rms_norm_linear`,
+    `_silu_down_add_kernel`): for real GPUs, where a kernel launch costs more than the work of
+    most of them. They give a workgroup per 4 output rows, which CPU-emulated adapters pay
+    dearly for (see webllm_compile.schedule_rules), so the software library goes without."""
+
+    def __init__(self, cfg, target, fused_decode=False):
         self.cfg = cfg
         self.target = target
-        self.model = Decoder(cfg)
+        self.fused_decode = fused_decode
+        self.model = Decoder(cfg, fused_decode)
         if not cfg.tie_word_embeddings:
             self.lm_head = nn.Linear(cfg.hidden_size, cfg.vocab_size, bias=False)
+
+    def _head(self):
+        return self.model.embed_tokens if self.cfg.tie_word_embeddings else self.lm_head
 
     def _logits(self, hidden):
         if self.cfg.tie_word_embeddings:
@@ -104,6 +132,10 @@ class LlamaForWebLLM(nn.Module):
         return self._logits(hidden), paged_kv_cache
 
     def decode(self, input_embed: Tensor, paged_kv_cache: PagedKVCache):
+        if self.fused_decode:
+            hidden = self.model(input_embed, paged_kv_cache, final_norm=False)
+            logits = _rms_norm_linear(hidden, self.model.norm, self._head(), self.cfg)
+            return logits, paged_kv_cache
         return self._logits(self.model(input_embed, paged_kv_cache)), paged_kv_cache
 
     def create_tir_paged_kv_cache(self, max_batch_size: tvm.tirx.Var,
@@ -421,3 +453,116 @@ def _top_p_sample_kernel():
                                         pick_token[0] = j * THREADS + pick_part[0]
                         out[bx] = T.max(pick_token[0], 0)
     return top_p_sample
+
+
+# Fused decode kernels (one token, float32), scheduled by hand: DECODE_LANES threads along the
+# input, DECODE_ROWS output rows per workgroup; every workgroup recomputes what it needs of the
+# input vector (576 or 1536 values), which costs less than a kernel launch of its own.
+DECODE_LANES = 64
+DECODE_ROWS = 4
+
+
+def _rms_norm_linear(x, norm, linear, cfg):
+    """linear(norm(x)) for one token in one kernel: RMSNorm's sum of squares is recomputed by
+    every workgroup, then each row's dot product is scaled by it."""
+    weight = linear.weight
+    rows, width = (int(d) for d in weight.shape)
+    name = f"rms_norm_linear_{rows}"        # one kernel per shape: distinct symbols
+    kernel = _rms_norm_linear_kernel(width, rows, cfg.rms_norm_eps).with_attr("global_symbol", name)
+    return op.tensor_ir_op(kernel, name, [x, norm.weight, weight],
+                           Tensor.placeholder((1, 1, rows), "float32"))
+
+
+def _rms_norm_linear_kernel(width, rows, eps):
+    lanes, per_group = DECODE_LANES, DECODE_ROWS
+    if width % lanes or rows % per_group:
+        raise ValueError(f"fused decode needs width % {lanes} == 0 and rows % {per_group} == 0")
+    steps, log2_lanes = width // lanes, lanes.bit_length() - 1
+
+    @T.prim_func(s_tir=True)
+    def rms_norm_linear(x: T.Buffer((1, 1, width), "float32"),
+                        norm_w: T.Buffer((width,), "float32"),
+                        w: T.Buffer((rows, width), "float32"),
+                        out: T.Buffer((1, 1, rows), "float32")):
+        T.func_attr({"tirx.is_scheduled": True, "tirx.noalias": True})
+        for bx in T.thread_binding(rows // per_group, thread="blockIdx.x"):
+            for ty in T.thread_binding(per_group, thread="threadIdx.y"):
+                for tx in T.thread_binding(lanes, thread="threadIdx.x"):
+                    with T.sblock("rms_norm_linear"):
+                        T.reads()
+                        T.writes()
+                        red = T.sblock_alloc_buffer((per_group * lanes,), "float32",
+                                                    scope="shared")
+                        acc = T.sblock_alloc_buffer((1,), "float32", scope="local")
+                        inv_rms = T.sblock_alloc_buffer((1,), "float32", scope="local")
+                        acc[0] = T.float32(0)
+                        for j in T.unroll(steps):
+                            acc[0] = acc[0] + x[0, 0, j * lanes + tx] * x[0, 0, j * lanes + tx]
+                        red[ty * lanes + tx] = acc[0]
+                        T.tvm_storage_sync("shared")
+                        for k in T.unroll(log2_lanes):
+                            if tx < (lanes >> (k + 1)):
+                                red[ty * lanes + tx] = (red[ty * lanes + tx]
+                                                        + red[ty * lanes + tx + (lanes >> (k + 1))])
+                            T.tvm_storage_sync("shared")
+                        inv_rms[0] = T.rsqrt(red[ty * lanes] / T.float32(width) + T.float32(eps))
+                        T.tvm_storage_sync("shared")
+                        acc[0] = T.float32(0)
+                        for j in T.unroll(steps):
+                            acc[0] = acc[0] + (x[0, 0, j * lanes + tx] * norm_w[j * lanes + tx]
+                                               * w[bx * per_group + ty, j * lanes + tx])
+                        red[ty * lanes + tx] = acc[0]
+                        T.tvm_storage_sync("shared")
+                        for k in T.unroll(log2_lanes):
+                            if tx < (lanes >> (k + 1)):
+                                red[ty * lanes + tx] = (red[ty * lanes + tx]
+                                                        + red[ty * lanes + tx + (lanes >> (k + 1))])
+                            T.tvm_storage_sync("shared")
+                        acc[0] = red[ty * lanes] * inv_rms[0]
+                        if tx == 0:
+                            out[0, 0, bx * per_group + ty] = acc[0]
+    return rms_norm_linear
+
+
+def _silu_down_add_kernel(cfg):
+    """residual + down_proj(SiLU(gate) * up) for one token in one kernel (gate_up stacked)."""
+    width, inner = cfg.hidden_size, cfg.intermediate_size
+    lanes, per_group = DECODE_LANES, DECODE_ROWS
+    if inner % lanes or width % per_group:
+        raise ValueError(f"fused decode needs intermediate % {lanes} == 0 "
+                         f"and width % {per_group} == 0")
+    steps, log2_lanes = inner // lanes, lanes.bit_length() - 1
+
+    @T.prim_func(s_tir=True)
+    def silu_down_add(gate_up: T.Buffer((1, 1, 2 * inner), "float32"),
+                      w: T.Buffer((width, inner), "float32"),
+                      residual: T.Buffer((1, 1, width), "float32"),
+                      out: T.Buffer((1, 1, width), "float32")):
+        T.func_attr({"tirx.is_scheduled": True, "tirx.noalias": True})
+        for bx in T.thread_binding(width // per_group, thread="blockIdx.x"):
+            for ty in T.thread_binding(per_group, thread="threadIdx.y"):
+                for tx in T.thread_binding(lanes, thread="threadIdx.x"):
+                    with T.sblock("silu_down_add"):
+                        T.reads()
+                        T.writes()
+                        red = T.sblock_alloc_buffer((per_group * lanes,), "float32",
+                                                    scope="shared")
+                        acc = T.sblock_alloc_buffer((1,), "float32", scope="local")
+                        gate = T.sblock_alloc_buffer((1,), "float32", scope="local")
+                        acc[0] = T.float32(0)
+                        for j in T.unroll(steps):
+                            gate[0] = gate_up[0, 0, j * lanes + tx]
+                            acc[0] = acc[0] + (gate[0] / (T.float32(1) + T.exp(-gate[0]))
+                                               * gate_up[0, 0, inner + j * lanes + tx]
+                                               * w[bx * per_group + ty, j * lanes + tx])
+                        red[ty * lanes + tx] = acc[0]
+                        T.tvm_storage_sync("shared")
+                        for k in T.unroll(log2_lanes):
+                            if tx < (lanes >> (k + 1)):
+                                red[ty * lanes + tx] = (red[ty * lanes + tx]
+                                                        + red[ty * lanes + tx + (lanes >> (k + 1))])
+                            T.tvm_storage_sync("shared")
+                        acc[0] = red[ty * lanes] + residual[0, 0, bx * per_group + ty]
+                        if tx == 0:
+                            out[0, 0, bx * per_group + ty] = acc[0]
+    return silu_down_add
