@@ -3,7 +3,7 @@ WebGPU, its host code as wasm32 objects, linked by emscripten with TVM's wasm ru
 
 Runs inside the converter's environment (it imports tvm):
     python -m tools.convert.webllm_compile SHAPE_JSON OUT_WASM --runtime-objects DIR
-        [--prefill-chunk N] [--context N] [--schedule gpu|software]
+        [--prefill-chunk N] [--context N] [--schedule gpu|software] [--fused-decode]
 
 Why wasm objects and not LLVM bitcode: Debian's emscripten 3.1.6 has LLVM 14, which cannot
 read the bitcode of the LLVM 22 inside PyPI's TVM, but its wasm-ld links the objects.
@@ -24,10 +24,15 @@ TARGET = {"kind": "webgpu", "max_num_threads": 256,
           "host": {"kind": "llvm", "mtriple": "wasm32-unknown-unknown-wasm"}}
 
 
-def build_module(shape, prefill_chunk, context, schedule="gpu"):
+# Our own fused decode kernels for the GPU library (211 kernels per token instead of 302; see
+# LlamaForWebLLM): off by default, since they were checked on SwiftShader only (same greedy
+# tokens) and never timed on a real GPU, where the unfused library ran at 61 tok/s (H100).
+FUSED_DECODE = False
+
+
+def build_module(shape, prefill_chunk, context, schedule="gpu", fused_decode=FUSED_DECODE):
     target = tvm.target.Target(TARGET)
-    # real GPUs decode with our own fused kernels (fewer launches); see LlamaForWebLLM
-    model = LlamaForWebLLM(shape, target, fused_decode=schedule == "gpu")
+    model = LlamaForWebLLM(shape, target, fused_decode=fused_decode and schedule == "gpu")
     mod, named_params = model.export_tvm(spec=model.get_default_spec())
     expected = webllm_layout.parameters(shape)
     got = [(name, tuple(int(d) for d in p.shape)) for name, p in named_params]
@@ -121,9 +126,12 @@ def main(argv=None):
     ap.add_argument("--prefill-chunk", type=int, default=128)
     ap.add_argument("--context", type=int, default=2048)
     ap.add_argument("--schedule", choices=SCHEDULES, default="gpu")
+    ap.add_argument("--fused-decode", action="store_true",
+                    help="the GPU library with our fused decode kernels (not timed on a GPU yet)")
     args = ap.parse_args(argv)
     shape = webllm_layout.LlamaShape(**json.loads(Path(args.shape_json).read_text()))
-    mod, target = build_module(shape, args.prefill_chunk, args.context, args.schedule)
+    mod, target = build_module(shape, args.prefill_chunk, args.context, args.schedule,
+                               args.fused_decode)
     ex = relax.build(mod, target=target, relax_pipeline=pipeline(target, args.schedule))
     objects = sorted(Path(args.runtime_objects).glob("*.o"))
     if not objects:
