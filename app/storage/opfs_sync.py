@@ -54,7 +54,7 @@ class SyncWorker:
         data = event.data
         if js_get(data, "progress") is not None:
             if callback := self._progress.get(int(data.id)):
-                callback(int(data.progress))
+                callback(data.progress)
             return
         fut = self._calls.pop(int(data.id), None)
         if fut is None or fut.done():
@@ -102,11 +102,13 @@ class FileSink:
         """-> {status, etag, lastModified, contentRange, contentLength} of a ranged GET."""
         return await self.worker.call("fetchOpen", req=req, url=url, range=range_header)
 
-    async def read(self, req, at, limit, last, on_bytes):
-        """The next `limit` bytes of the body of `req` into the file at `at` -> {n, overflow,
-        error?}; `last`: the body must end there (more is an overflow)."""
-        return await self.worker.call("fetchRead", on_progress=on_bytes, path=self.path, req=req,
-                                      at=at, limit=limit, last=last)
+    async def run(self, req, at, end, chunks, on_progress):
+        """The body of `req` into the file from `at` to `end`, a run of chunks in one call ->
+        {n, overflow, error?}. `chunks`: [(start, end, hex or None)] ending in (at, end], each
+        hashed in the worker once stored; `on_progress({n, chunks: [[start, end, ok]]})` gets
+        the bytes and verdicts as they come, all of them before this returns."""
+        return await self.worker.call("fetchRun", on_progress=on_progress, path=self.path, req=req,
+                                      at=at, end=end, chunks=[list(c) for c in chunks])
 
     def abort(self, req):
         self._post("fetchAbort", req=req)
