@@ -230,9 +230,12 @@ class FileDownload:
 
     async def _attempt(self):
         self.progress(state=CHECKING)
-        self.manifest = self.manifest or await self.load_manifest()
+        # The manifest and the probe are two round trips that need not wait for each other
+        # (a manifest refused still means no byte of the file was fetched: the probe is a
+        # HEAD, or a one-byte GET on a server without Content-Length on HEAD).
+        manifest, remote = await run_all([self._manifest(), self.probe()])
+        self.manifest = manifest
         self.passed, self.bad = set(), {}      # a restart checks everything again
-        remote = await self.probe()
         self.size = self._reconcile_size(remote)
         self.version = remote.version
         meta = {"url": self.url, "version": self.version, "sha256": self.file.sha256}
@@ -268,7 +271,7 @@ class FileDownload:
         else:
             self.hasher = ChunkHasher(pool)
         if sink is not None:
-            lane = WorkerLane(sink, self.got)
+            lane = WorkerLane(sink, self.got, in_order_hash=self.hasher is not None)
         else:
             lane = BufferLane(pool, self.hasher, await body_reader(), await chunk_check(), self.got)
         resumed = self.manifest.whole_chunks(done) if self.manifest else []
@@ -292,15 +295,16 @@ class FileDownload:
                 if self.manifest:
                     self.progress(state=VERIFYING)
                     await self.check_resumed(partial, lane, resumed)
+                self.progress(state=VERIFYING)
+                digest = self.all_passed() if self.manifest else await self.sha256(partial)
             except _Changed:
                 await partial.abort()
                 raise
             except BaseException:
                 await self.recorder.close_quietly()     # a resume skips what is done
                 raise
-            await self.recorder.close()
-            self.progress(state=VERIFYING)
-            digest = self.all_passed() if self.manifest else await self.sha256(partial)
+            # No record here: the commit takes every chunk noted done (a last record would
+            # flush the file once more just before the commit's own flush).
         finally:
             if self.hasher is not None:
                 self.hasher.close()
@@ -353,6 +357,9 @@ class FileDownload:
             return parse_manifest(data, ref.sha256, self.file.size, self.file.sha256)
         except ManifestError as exc:
             raise self.fail(f"{exc}; nothing was downloaded") from None
+
+    async def _manifest(self):
+        return self.manifest or await self.load_manifest()
 
     async def _fetch_small(self, url):
         response, controller = await self.session.fetch(url)
@@ -520,18 +527,29 @@ class FileDownload:
         async def worker(first):
             if not first:   # fan out only once a 206 proved the server honours Range: a
                 await self.ranges_seen.wait()   # server that ignores it costs one body, not six
-            while True:
-                async with self.session.slots:
-                    # The chunk's cursor (and buffer) first, then the next run (taken in file
-                    # order): the chunk at the hashing front always gets a buffer.
-                    cursor = await lane.cursor()
-                    run = runs.next()
-                    if run is None:
+            pending = []    # this worker's chunk checks still running, and their settling
+            ahead = None    # the next run, its request opened while the last one was ending
+            try:
+                while True:
+                    async with self.session.slots:
+                        # The chunk's cursor (and buffer) first, then the next run (taken in
+                        # file order): the chunk at the hashing front always gets a buffer.
+                        cursor = await lane.cursor()
+                        run = ahead.run if ahead else runs.next()
+                        if run is not None:
+                            ahead = await lane.fetch_run(self, partial, run, cursor, runs,
+                                                         pending, ahead)
+                            _raise_failed(pending)
+                            continue
                         lane.finish(cursor)
+                    if not pending:
                         return
-                    # Returns once every chunk of the run is settled: one handed out again
-                    # goes next, to this worker if need be.
-                    await lane.fetch_run(self, partial, run, cursor, runs)
+                    while pending:    # a chunk handed out again: next, to this worker if need be
+                        await pending.pop(0)
+            finally:
+                if ahead is not None:
+                    await ahead.drop(self.session)
+                await _settle_all(pending)
 
         await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(runs)))])
 
@@ -757,7 +775,7 @@ class BufferLane:
         except JsException as exc:
             raise session.translate(exc) from None
 
-    async def fetch_run(self, fd, partial, run, cursor, runs):
+    async def fetch_run(self, fd, partial, run, cursor, runs, pending, ahead=None):
         """A run chunk by chunk (each needs a buffer of its own): read into the buffer by the
         JS loop, then checked and stored while the next one arrives."""
         conn = _Connection(run[-1][1])
@@ -775,6 +793,7 @@ class BufferLane:
             conn.close(fd.session)
             # What was fetched is still stored, however the run ended: a resume skips it.
             await asyncio.gather(*settling, return_exceptions=True)
+        return None         # no request opened ahead: each chunk needs a buffer first
 
     async def store(self, partial, recorder, start, end, cursor, in_order):
         await partial.write_at(start, cursor.buf.subarray(0, end - start))
@@ -803,13 +822,24 @@ class WorkerLane:
     per chunk, half of the loopback throughput."""
 
     keeps_body = False
+    # The next run's request is opened this many bytes (at most half the run) before the
+    # body ends: over HTTP/1.1 it waits in the browser for this connection and starts the
+    # moment the body ends (with the 6 lanes finishing together, measured gaps of 50-130 ms
+    # between runs otherwise).
+    AHEAD_BYTES = 4 << 20
     # Bytes go straight to the file, so a run of chunks can share one request. Not longer:
     # with 64 MiB runs the renderer's memory during a 1 GiB download was about +150 MiB,
     # with 16 MiB runs (or one request per chunk) about +60 MiB (measured, tools/bench).
     run_bytes = 16 << 20
 
-    def __init__(self, sink, got):
+    def __init__(self, sink, got, in_order_hash=False):
         self.sink, self.got = sink, got
+        if in_order_hash:
+            # Short runs (one default chunk): the whole-file hash can only follow the earliest
+            # unfinished byte, and long runs leave more bytes waiting behind it when the
+            # last one lands (measured at 1 Gbit/s: 16 MiB runs, 140-160 ms of hashing after
+            # the last byte; one chunk per request, 55 ms).
+            self.run_bytes = 8 << 20
 
     async def cursor(self):
         return None
@@ -829,18 +859,31 @@ class WorkerLane:
             raise
         return _Answer(answer), request
 
-    async def fetch_run(self, fd, partial, run, cursor, runs):
+    async def fetch_run(self, fd, partial, run, cursor, runs, pending, ahead=None):
+        """One request for the run (opened by the last call when `ahead`), its body written
+        by the worker in one call. Returns once the body is in the file, the chunk verdicts
+        still to come (and their settling) added to `pending`, with the next run (an `_Ahead`)
+        whose request was opened during the last AHEAD_BYTES of this one, or None."""
         session, manifest = fd.session, fd.manifest
         pos, end = run[0][0], run[-1][1]
-        conn = _Connection(end)
-        settling, attempt = [], 0
+        conn = await ahead.ready() if ahead else _Connection(end)
+        attempt, at, got, nxt, reading = 0, pos, 0, None, True
 
-        def on_progress(report):
+        def on_progress(report):    # also called for verdicts after this returned
+            nonlocal got, nxt
             if n := int(report.n):
                 self.got(n)
+                got += n
             for start, stop, ok in report.chunks.to_py():
-                settling.append(asyncio.ensure_future(
+                pending.append(asyncio.ensure_future(
                     self.settle(fd, int(start), int(stop), bool(ok), runs)))
+            if (error := js_get(report, "error")) is not None:
+                failed = asyncio.get_event_loop().create_future()
+                failed.set_exception(fd.fail(f"a chunk could not be checked ({error})"))
+                pending.append(failed)
+            ahead_at = min(self.AHEAD_BYTES, (end - run[0][0]) // 2)
+            if reading and nxt is None and end - (at + got) <= ahead_at and len(runs):
+                nxt = _Ahead(runs.next(), fd, self)
 
         try:
             while pos < end:
@@ -850,9 +893,11 @@ class WorkerLane:
                         await fd.open_range(self, conn, pos)
                     chunks = [(s, e, manifest.expected(s, e) if manifest else None)
                               for s, e in run if e > pos]
+                    at, got = pos, 0
+                    answer, last = self.sink.run(conn.request.req, pos, end, chunks, on_progress)
+                    pending.append(last)
                     try:
-                        result = await self.sink.run(conn.request.req, pos, end, chunks,
-                                                     on_progress)
+                        result = await answer
                     except WorkerError as exc:      # the request was aborted meanwhile
                         raise session.translate(exc) from None
                     pos += int(result.n)
@@ -871,12 +916,15 @@ class WorkerLane:
                     if attempt:               # no progress at all: back off before trying again
                         await fd.retry_pause(attempt, str(exc))
             session.check()
-            for task in settling:
-                await task    # a chunk that failed too often raises here
+        except BaseException:
+            reading = False
+            if nxt is not None:
+                await nxt.drop(session)
+            raise
         finally:
+            reading = False       # a run taken now would be nobody's
             conn.close(session)
-            # Verdicts that came are recorded however the run ended: a resume skips them.
-            await asyncio.gather(*settling, return_exceptions=True)
+        return nxt
 
     async def settle(self, fd, start, end, ok, runs):
         """One chunk's verdict from the worker: bad -> handed out again alone; good (or no
@@ -896,6 +944,32 @@ class WorkerLane:
 
     def close(self):
         pass
+
+
+class _Ahead:
+    """A run whose request is being opened before the run in front of it has ended."""
+
+    def __init__(self, run, fd, lane):
+        self.run = run
+        self.conn = _Connection(run[-1][1])
+        self.task = asyncio.ensure_future(self._open(fd, lane))
+
+    async def _open(self, fd, lane):
+        try:
+            await fd.open_range(lane, self.conn, self.run[0][0])
+        except _Retry:
+            pass            # opened again, with backoff, when the run's turn comes
+
+    async def ready(self):
+        """-> the run's _Connection (its request None when opening it must be tried again)."""
+        await self.task
+        return self.conn
+
+    async def drop(self, session):
+        """Not needed after all (the download is ending): abort it."""
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        self.conn.close(session)
 
 
 class _WorkerRequest:
@@ -929,6 +1003,25 @@ class _NamedError(Exception):
 
 def _inside(done, start, end):
     return any(s <= start and end <= e for s, e in done)
+
+
+def _raise_failed(pending):
+    """Raise the first failure among the done futures of `pending` (a chunk that failed too
+    often), and forget the done ones."""
+    for future in pending:
+        if future.done() and not future.cancelled() and future.exception() is not None:
+            raise future.exception()
+    pending[:] = [f for f in pending if not f.done()]
+
+
+async def _settle_all(pending):
+    """Wait for every future of `pending`, including those added meanwhile (verdicts that
+    arrive before their call's last message), whatever happens; errors are dropped (the
+    failure being raised is the one to report)."""
+    while pending:
+        batch = pending[:]
+        del pending[:]
+        await asyncio.gather(*batch, return_exceptions=True)
 
 
 async def run_all(coros):
