@@ -545,7 +545,7 @@ class FileDownload:
                     if not pending:
                         return
                     while pending:    # a chunk handed out again: next, to this worker if need be
-                        await pending.pop(0)
+                        await asyncio.shield(pending.pop(0))
             finally:
                 if ahead is not None:
                     await ahead.drop(self.session)
@@ -1017,11 +1017,12 @@ def _raise_failed(pending):
 async def _settle_all(pending):
     """Wait for every future of `pending`, including those added meanwhile (verdicts that
     arrive before their call's last message), whatever happens; errors are dropped (the
-    failure being raised is the one to report)."""
+    failure being raised is the one to report). Not gather: cancelled (a sibling failed), it
+    would cancel them too, and checked chunks would go unrecorded (re-fetched on resume)."""
     while pending:
         batch = pending[:]
         del pending[:]
-        await asyncio.gather(*batch, return_exceptions=True)
+        await asyncio.wait(batch)
 
 
 async def run_all(coros):

@@ -139,10 +139,7 @@ const ops = {
         n += value.length;
         pending += value.length;
         complete();
-        if (pending >= PROGRESS_EVERY || verdicts.length) {
-          report();
-          await nextTask();
-        }
+        if (pending >= PROGRESS_EVERY || verdicts.length) report();
       }
       if (n === limit && !error) {            // the body must end here
         const { done, value } = await reader.read(new Uint8Array(live, 0, 1));
@@ -272,16 +269,6 @@ async function checkChunk(handle, start, end, want) {
   const got = new Promise((resolve, reject) => digestCalls.set(id, [resolve, reject]));
   digester().postMessage({ id, buf, length: n }, [buf.buffer]);
   return (await got) === want;
-}
-
-// A read whose bytes are already there resolves as a microtask: a body that keeps up would
-// hold this thread and leave the other requests' messages ("fetchRun", "fetchOpen") queued
-// (measured: 50-100 ms late). Each body yields once per PROGRESS_EVERY bytes.
-const yieldPort = new MessageChannel();
-const yielded = [];
-yieldPort.port1.onmessage = () => yielded.shift()?.();
-function nextTask() {
-  return new Promise((resolve) => { yielded.push(resolve); yieldPort.port2.postMessage(0); });
 }
 
 const SCRATCH = 256 * 1024;          // one network read at most
