@@ -213,7 +213,9 @@ function writeAll(handle, part, pos) {
 // worker (digest-worker.js: in Chromium crypto.subtle.digest hashes inside the call, about
 // 5 ms per 5 MiB, which on this thread stalled every download's reads: measured 0.37 s of
 // 1.1 s for 256 MiB). Chunk buffers are transferred there and back, at most CHECK_BUFFERS.
-const DIGESTERS = 2;
+// One such worker hashes about 1 GB/s here, more than a download's bytes come in; each
+// more costs memory (measured peak renderer RSS: +123 MiB at 1 GiB with two).
+const DIGESTERS = 1;
 const CHECK_BUFFERS = 4;
 const digesters = [];
 const checkBuffers = { free: [], made: 0, waiting: [] };
