@@ -163,8 +163,7 @@ const ops = {
 
   // -- chunks checked against a manifest (app/download/manifest.py) --------------------------
   // [[start, end, hex], ...] -> [true | false, ...]: each chunk read back from the file and
-  // hashed natively (crypto.subtle.digest copies its input at the call, so one scratch buffer
-  // serves every read; the digests themselves run in parallel, off this thread).
+  // hashed natively, at most CHECK_BUFFERS at a time.
   async verifyChunks({ path, chunks }) {
     const handle = await open(path);
     const out = [], running = new Set();
@@ -209,42 +208,13 @@ function writeAll(handle, part, pos) {
   }
 }
 
-// One stored chunk read back and hashed natively -> Promise<bool>. The digest runs in a nested
-// worker (digest-worker.js: in Chromium crypto.subtle.digest hashes inside the call, about
-// 5 ms per 5 MiB, which on this thread stalled every download's reads: measured 0.37 s of
-// 1.1 s for 256 MiB). Chunk buffers are transferred there and back, at most CHECK_BUFFERS.
-// One such worker hashes about 1 GB/s here, more than a download's bytes come in; each
-// more costs memory (measured peak renderer RSS: +123 MiB at 1 GiB with two).
-const DIGESTERS = 1;
+// One stored chunk read back and hashed natively -> Promise<bool>. On this thread: a nested
+// digest worker was tried (Chromium's crypto.subtle.digest hashes inside the call, about
+// 5 ms per 5 MiB, while every request's reads wait), but in the service-worker-controlled,
+// cross-origin-isolated app page its checks never answered (a browser killed mid-copy had
+// recorded no chunk), so it is left out. At most CHECK_BUFFERS chunk buffers.
 const CHECK_BUFFERS = 4;
-const digesters = [];
 const checkBuffers = { free: [], made: 0, waiting: [] };
-const digestCalls = new Map();       // id -> [resolve, reject]
-let digestId = 0;
-
-function digester() {
-  if (digesters.length < DIGESTERS) {
-    const w = new Worker("digest-worker.js");
-    w.onmessage = ({ data }) => {
-      giveBack(data.buf);
-      const [resolve, reject] = digestCalls.get(data.id);
-      digestCalls.delete(data.id);
-      data.error === undefined ? resolve(data.hex) : reject(new Error(data.error));
-    };
-    w.onerror = (event) => {        // its buffers are gone: fail every call, start afresh
-      event.preventDefault();
-      w.terminate();
-      digesters.splice(digesters.indexOf(w), 1);
-      const calls = [...digestCalls.values()];
-      digestCalls.clear();
-      checkBuffers.made = checkBuffers.free.length;
-      for (const wake of checkBuffers.waiting.splice(0)) wake();
-      for (const [, reject] of calls) reject(new Error(event.message || "a digest worker failed"));
-    };
-    digesters.push(w);
-  }
-  return digesters[digestId % digesters.length];
-}
 
 async function checkBuffer(n) {
   for (;;) {
@@ -266,11 +236,16 @@ function giveBack(buf) {
 async function checkChunk(handle, start, end, want) {
   const n = end - start;
   const buf = await checkBuffer(n);
-  if (handle.read(buf.subarray(0, n), { at: start }) !== n) { giveBack(buf); return false; }
-  const id = ++digestId;
-  const got = new Promise((resolve, reject) => digestCalls.set(id, [resolve, reject]));
-  digester().postMessage({ id, buf, length: n }, [buf.buffer]);
-  return (await got) === want;
+  try {
+    if (handle.read(buf.subarray(0, n), { at: start }) !== n) return false;
+    return hex(await crypto.subtle.digest("SHA-256", buf.subarray(0, n))) === want;
+  } finally {
+    giveBack(buf);
+  }
+}
+
+function hex(digest) {
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const SCRATCH = 256 * 1024;          // one network read at most
