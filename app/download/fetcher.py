@@ -20,7 +20,6 @@ file) -> commit. Only a verified file is ever committed; a mismatch discards the
 the chunks already marked done, so the next run fetches only what is missing.
 """
 import asyncio
-from types import SimpleNamespace
 
 from app.compat import JsException, create_proxy, js, js_get, to_js_object
 from app.download import plan
@@ -554,9 +553,9 @@ class FileDownload:
         await run_all([worker(i == 0) for i in range(min(self.owner.parallel, len(runs)))])
 
     async def fetch_chunk(self, start, end, lane, cursor, conn):
-        """BufferLane: fetch [start, end) through the lane (on the run's open request when it is at this
-        byte). A body cut short is continued from where it stopped; failures retry with
-        bounded backoff. On failure the cursor is finished here, else by settle_chunk."""
+        """BufferLane: fetch [start, end) through the lane (on the run's open request when it
+        is at this byte). A body cut short is continued from where it stopped; failures retry
+        with bounded backoff. On failure the cursor is finished here, else by settle_chunk."""
         length = end - start
         try:
             attempt = 0
@@ -817,9 +816,8 @@ class WorkerLane:
     """Bytes never reach this thread: the store's worker fetches a whole run of chunks straight
     into the file in one call (app/storage/opfs_sync.FileSink.run), hashes each chunk as it
     completes (a file without a manifest: the whole file, in order) and posts the verdicts in
-    batches; this side settles them, records, and retries what did not arrive. Measured
-    before: one round trip per chunk (read, then check) left each request unread about 50 ms
-    per chunk, half of the loopback throughput."""
+    batches; this side settles them, records, and retries what did not arrive (with one
+    round trip per chunk, read then check, each request sat unread about 50 ms per chunk)."""
 
     keeps_body = False
     # The next run's request is opened this many bytes (at most half the run) before the
