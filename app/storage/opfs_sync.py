@@ -20,7 +20,8 @@ class SyncWorker:
     def __init__(self):
         self.worker = None
         self._calls = {}
-        self._progress = {}         # call id -> callback for {id, progress: n} messages
+        self._progress = {}         # call id -> callback for {id, progress} messages
+        self._last = {}             # call id -> future of its last progress (call_until_last)
         self._next_id = 0
 
     async def start(self):
@@ -39,24 +40,47 @@ class SyncWorker:
         self._fail_all(StoreError("the OPFS worker stopped"))
 
     def call(self, op, on_progress=None, **args):
+        return self._call(op, on_progress, None, args)
+
+    def call_until_last(self, op, on_progress, **args):
+        """-> (answer, last): futures of the answer and of the progress message marked `last`
+        (progress may go on after the answer, e.g. chunk hashes after the body); on_progress
+        gets every progress message until then."""
+        last = asyncio.get_event_loop().create_future()
+        return self._call(op, on_progress, last, args), last
+
+    def _call(self, op, on_progress, last, args):
         self._next_id += 1
+        call_id = self._next_id
         fut = asyncio.get_event_loop().create_future()
-        self._calls[self._next_id] = fut
+        self._calls[call_id] = fut
         if on_progress is not None:
-            self._progress[self._next_id] = on_progress
-            fut.add_done_callback(lambda _f, i=self._next_id: self._progress.pop(i, None))
+            self._progress[call_id] = on_progress
+            if last is None:
+                fut.add_done_callback(lambda _f: self._progress.pop(call_id, None))
+            else:
+                self._last[call_id] = last
         message = js.Object.new()
-        message.id, message.op, message.args = self._next_id, op, to_js_object(args)
+        message.id, message.op, message.args = call_id, op, to_js_object(args)
         self.worker.post(message)
         return fut
 
     def _on_message(self, event):
         data = event.data
-        if js_get(data, "progress") is not None:
-            if callback := self._progress.get(int(data.id)):
-                callback(int(data.progress))
+        call_id = int(data.id)
+        if (progress := js_get(data, "progress")) is not None:
+            if callback := self._progress.get(call_id):
+                callback(progress)
+            if js_get(progress, "last") and (last := self._last.pop(call_id, None)):
+                self._progress.pop(call_id, None)
+                if not last.done():
+                    last.set_result(progress)
             return
-        fut = self._calls.pop(int(data.id), None)
+        fut = self._calls.pop(call_id, None)
+        if not data.ok and (last := self._last.pop(call_id, None)):
+            self._progress.pop(call_id, None)     # failed before anything was started
+            if not last.done():
+                last.set_result(None)
         if fut is None or fut.done():
             return
         if data.ok:
@@ -70,7 +94,9 @@ class SyncWorker:
 
     def _fail_all(self, exc):
         calls, self._calls = self._calls, {}
-        for fut in calls.values():
+        lasts, self._last = self._last, {}
+        self._progress = {}
+        for fut in [*calls.values(), *lasts.values()]:
             if not fut.done():
                 fut.set_exception(exc)
 
@@ -102,11 +128,14 @@ class FileSink:
         """-> {status, etag, lastModified, contentRange, contentLength} of a ranged GET."""
         return await self.worker.call("fetchOpen", req=req, url=url, range=range_header)
 
-    async def read(self, req, at, limit, last, on_bytes):
-        """The next `limit` bytes of the body of `req` into the file at `at` -> {n, overflow,
-        error?}; `last`: the body must end there (more is an overflow)."""
-        return await self.worker.call("fetchRead", on_progress=on_bytes, path=self.path, req=req,
-                                      at=at, limit=limit, last=last)
+    def run(self, req, at, end, chunks, on_progress):
+        """The body of `req` into the file from `at` to `end`, a run of chunks in one call.
+        `chunks`: [(start, end, hex or None)] ending in (at, end], each hashed in the worker
+        once stored; `on_progress({n, chunks: [[start, end, ok]], last?, error?})` gets the
+        bytes and verdicts as they come. -> (answer, last): futures of {n, overflow, error?},
+        ready once the body is done, and of the last progress, after every verdict."""
+        return self.worker.call_until_last("fetchRun", on_progress, path=self.path, req=req,
+                                           at=at, end=end, chunks=[list(c) for c in chunks])
 
     def abort(self, req):
         self._post("fetchAbort", req=req)

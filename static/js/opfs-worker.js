@@ -1,18 +1,19 @@
 // OPFS writes through FileSystemSyncAccessHandle, which exists only in a dedicated worker and is
 // 5-10x faster than createWritable on the main thread. The Python side (app/storage/opfs_sync.py)
 // sends {id, op, args} and gets {id, ok, value} or {id, ok: false, name, message} back
-// ({id, progress: n} messages may come before the answer of a long call).
+// ({id, progress} messages may come before the answer of a long call).
 // Paths are arrays of names under the OPFS root. One sync handle per file, kept open between
 // writes (opening one takes an exclusive lock), closed on "close".
 //
 // Downloads into a file run here too, so model bytes never cross a thread: a ranged fetch is
-// opened ("fetchOpen": Python checks the status and headers), then its body is read straight
-// into the file ("fetchRead"), and the sha256 of the file is computed in file order by a
-// nested worker (sha256-worker.js) fed with pieces read back from the file as soon as the
-// bytes in front of it are stored ("hashBegin/hashAdd/hashDigest/hashEnd"); or, for a file
-// with a chunk manifest, each chunk is read back and checked natively as soon as it is stored
-// ("verifyChunks"). Python plans,
-// schedules, retries and records progress; memory is a few small buffers per request.
+// opened ("fetchOpen": Python checks the status and headers), then its body, a run of
+// consecutive chunks, is read straight into the file in one call ("fetchRun"): each chunk is
+// read back and hashed natively (crypto.subtle.digest) as soon as its last byte is stored, and
+// the verdicts go back with the byte counts in a few progress messages, not one round trip
+// per chunk. For a file without a manifest the bytes written feed the file's sha256 in file
+// order, computed by a nested worker (sha256-worker.js) from pieces read back from the file
+// ("hashBegin/hashAdd/hashDigest/hashEnd"). Python plans the runs, settles the verdicts,
+// retries and records; memory is a few small buffers per request.
 const handles = new Map(); // path key -> Promise<FileSystemSyncAccessHandle>
 
 async function fileHandle(path, create) {
@@ -89,15 +90,37 @@ const ops = {
     return { status: response.status, etag: h("ETag"), lastModified: h("Last-Modified"),
              contentRange: h("Content-Range"), contentLength: h("Content-Length") };
   },
-  // The next `limit` bytes of the body of `req` -> the file at `at` (a request may span several
-  // chunks: each call reads one, the reader stays open). -> {n, overflow, error?}: `n` bytes
-  // were written even when the read failed, so the caller continues from there. `last`: the
-  // body must end after these bytes (anything more is an overflow).
-  async fetchRead({ path, req, at, limit, last }, progress) {
+  // The body of `req` -> the file from byte `at` up to `end` (where the request ends).
+  // `chunks`: [[start, end, hex | null], ...], the chunks that end in (at, end]; each is read
+  // back and hashed natively once its last byte is stored (hex null: nothing to check) and its
+  // verdict posted with the byte count: progress {n, chunks: [[start, end, ok], ...]}.
+  // -> {n, overflow, error?} as soon as the body is done (the next request need not wait for
+  // the hashes): `n` bytes were written even when the read failed, so the caller continues
+  // from there. The verdicts still coming follow, the last progress with `last: true`
+  // (and `error` if a check could not be made).
+  async fetchRun({ path, req, at, end, chunks }, progress) {
     const entry = requests.get(req);
     if (!entry?.response) throw new DOMException("no such request", "AbortError");
     const handle = await open(path);
-    let n = 0, pending = 0, overflow = false, error = null;
+    const hash = hashes.get(path.join("/"));     // a file without a manifest: hashed in order
+    const limit = end - at, checks = [], verdicts = [];
+    let n = 0, pending = 0, next = 0, overflow = false, error = null;
+    const report = (last) => {
+      if (pending || verdicts.length || last) {
+        progress({ n: pending, chunks: verdicts.splice(0), ...last });
+      }
+      pending = 0;
+    };
+    const complete = () => {                    // chunks whose last byte is in the file
+      while (next < chunks.length && chunks[next][1] <= at + n) {
+        const [start, stop, want] = chunks[next++];
+        if (want == null) { verdicts.push([start, stop, true]); continue; }
+        checks.push(checkChunk(handle, start, stop, want).then((ok) => {
+          verdicts.push([start, stop, ok]);
+          report();
+        }));
+      }
+    };
     let live = scratchPool.pop() ?? new ArrayBuffer(SCRATCH);
     try {
       entry.reader ??= entry.response.body.getReader({ mode: "byob" });
@@ -112,11 +135,13 @@ const ops = {
           error = { where: "store", name: err?.name ?? "Error", message: String(err?.message ?? err) };
           break;
         }
+        hash?.add(at + n, at + n + value.length);
         n += value.length;
         pending += value.length;
-        if (pending >= PROGRESS_EVERY) { progress(pending); pending = 0; }
+        complete();
+        if (pending >= PROGRESS_EVERY || verdicts.length) report();
       }
-      if (last && n === limit && !error) {
+      if (n === limit && !error) {            // the body must end here
         const { done, value } = await reader.read(new Uint8Array(live, 0, 1));
         if (value) live = value.buffer;
         if (!done) { overflow = true; await reader.cancel(); }
@@ -124,9 +149,11 @@ const ops = {
     } catch (err) {
       error = { where: "network", name: err?.name ?? "Error", message: String(err?.message ?? err) };
     } finally {
-      if (pending) progress(pending);
       if (live.byteLength === SCRATCH) scratchPool.push(live);
     }
+    report();
+    Promise.all(checks).then(() => report({ last: true }),
+                             (err) => report({ last: true, error: String(err?.message ?? err) }));
     return error ? { n, overflow, error } : { n, overflow };
   },
   fetchAbort({ req }) {
@@ -136,22 +163,16 @@ const ops = {
 
   // -- chunks checked against a manifest (app/download/manifest.py) --------------------------
   // [[start, end, hex], ...] -> [true | false, ...]: each chunk read back from the file and
-  // hashed natively (crypto.subtle.digest copies its input at the call, so one scratch buffer
-  // serves every read; the digests themselves run in parallel, off this thread).
+  // hashed natively, at most CHECK_BUFFERS at a time.
   async verifyChunks({ path, chunks }) {
     const handle = await open(path);
-    const digests = [];
-    for (const [start, end] of chunks) {
-      const n = end - start;
-      if (!verifyScratch || verifyScratch.byteLength < n) verifyScratch = new Uint8Array(n);
-      const view = verifyScratch.subarray(0, n);
-      const got = handle.read(view, { at: start });
-      digests.push(got === n ? crypto.subtle.digest("SHA-256", view) : null);
+    const out = [], running = new Set();
+    for (const [i, [start, end, want]] of chunks.entries()) {
+      const p = checkChunk(handle, start, end, want).then((ok) => { out[i] = ok; running.delete(p); });
+      running.add(p);
+      if (running.size >= CHECK_BUFFERS) await Promise.race(running);
     }
-    const out = [];
-    for (let i = 0; i < chunks.length; i++) {
-      out.push(digests[i] !== null && hex(await digests[i]) === chunks[i][2]);
-    }
+    await Promise.all(running);
     return out;
   },
 
@@ -187,7 +208,42 @@ function writeAll(handle, part, pos) {
   }
 }
 
-let verifyScratch = null;             // chunk-sized: bytes read back for verifyChunks
+// One stored chunk read back and hashed natively -> Promise<bool>. On this thread: a nested
+// digest worker was tried (Chromium's crypto.subtle.digest hashes inside the call, about
+// 5 ms per 5 MiB, while every request's reads wait), but in the service-worker-controlled,
+// cross-origin-isolated app page its checks never answered (a browser killed mid-copy had
+// recorded no chunk), so it is left out. At most CHECK_BUFFERS chunk buffers.
+const CHECK_BUFFERS = 4;
+const checkBuffers = { free: [], made: 0, waiting: [] };
+
+async function checkBuffer(n) {
+  for (;;) {
+    const buf = checkBuffers.free.pop();
+    if (buf && buf.byteLength >= n) return buf;
+    if (buf || checkBuffers.made < CHECK_BUFFERS) {   // too small (a short last chunk): replace
+      checkBuffers.made += buf ? 0 : 1;
+      return new Uint8Array(n);
+    }
+    await new Promise((resolve) => checkBuffers.waiting.push(resolve));
+  }
+}
+
+function giveBack(buf) {
+  checkBuffers.free.push(buf);
+  checkBuffers.waiting.shift()?.();
+}
+
+async function checkChunk(handle, start, end, want) {
+  const n = end - start;
+  const buf = await checkBuffer(n);
+  try {
+    if (handle.read(buf.subarray(0, n), { at: start }) !== n) return false;
+    return hex(await crypto.subtle.digest("SHA-256", buf.subarray(0, n))) === want;
+  } finally {
+    giveBack(buf);
+  }
+}
+
 function hex(digest) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -195,7 +251,7 @@ function hex(digest) {
 const SCRATCH = 256 * 1024;          // one network read at most
 const PROGRESS_EVERY = 1 << 20;
 const scratchPool = [];
-const requests = new Map();          // req -> {controller, response}
+const requests = new Map();          // req -> {controller, response, reader}
 
 const HASH_PIECE = 4 << 20;          // read back and hashed this much at a time
 const HASH_BUFFERS = 3;              // pieces on their way to the hashing worker
@@ -244,6 +300,8 @@ class FileHash {
     try {
       while (this.readable() > this.front && this.out < HASH_BUFFERS) {
         const n = Math.min(HASH_PIECE, this.readable() - this.front);
+        // Bytes come in network-read pieces: wait for a whole one unless a digest is asked.
+        if (n < HASH_PIECE && !this.waiting.length) break;
         const handle = await open(this.path);
         if (this.stopped) return;
         let buf = this.free.pop();
@@ -283,7 +341,7 @@ class FileHash {
   digest() {
     if (this.error) return Promise.reject(this.error);
     const answer = new Promise((resolve, reject) => this.waiting.push([resolve, reject]));
-    this.settle();
+    this.pump();                       // the last piece, shorter than the others
     return answer;
   }
   fail(err) {

@@ -159,3 +159,40 @@ def test_a_sound_stored_model_is_checked_on_load_and_nothing_is_fetched(dl_page,
     assert finish(dl_page, name)["ok"]
     assert fault.stats.bytes_sent == 0
     assert [r[0] for r in fault.stats.requests] == ["GET"]  # the manifest, nothing else
+
+
+def test_a_bad_chunk_in_the_middle_of_a_run_is_fetched_again_alone(dl_page, fault, files, manifest):
+    """OPFS: the worker fetches a run of chunks in one request and checks each as it lands;
+    a bad one in the middle goes back to the queue while the run carries on."""
+    fault.corrupt_chunk(2, 999, CHUNK)
+    name, key = start(dl_page, files, manifest, parallel=2)        # runs of 5 chunks
+    result = finish(dl_page, name)
+    assert result["ok"], result
+    assert stored_sha(dl_page, key) == files[1][FILE][1]
+    gets = [r for r in fault.stats.requests if r[0] == "GET" and FILE in r[1] and r[2]]
+    assert len(gets) < SIZE // CHUNK                         # runs: fewer requests than chunks
+    first = next(r for r in gets if r[2].startswith("bytes=0-"))
+    assert int(first[2].split("-")[1]) + 1 >= 4 * CHUNK       # chunks 0-3 (at least) in one
+    assert chunk_gets(fault, 2)[-1][2] == f"bytes={2 * CHUNK}-{3 * CHUNK - 1}"   # alone
+    assert fault.stats.bytes_sent == SIZE + CHUNK            # nothing but that chunk again
+    assert not chunk_gets(fault, 3)                           # the run went on past it
+
+
+def test_cancel_during_a_run_stops_it_and_keeps_its_checked_chunks(dl_page, fault, files, manifest):
+    """OPFS: a cancel reaches the request the worker is reading a run from; the run's chunks
+    that were checked before it are kept, so a resume fetches the rest only."""
+    fault.reset(bandwidth=2 << 20)
+    name, key = start(dl_page, files, manifest, parallel=1)        # one run of 8 chunks
+    wait_until(dl_page, lambda: fault.stats.bytes_sent >= 5 * CHUNK // 2)
+    run_py(dl_page, f"downloads[{name!r}][0].cancel()")
+    wait_until(dl_page, lambda: fault.stats.active == 0, timeout=1)   # cut within a second
+    sent = fault.stats.bytes_sent
+    result = finish(dl_page, name)
+    assert not result["ok"] and result["type"] == "Cancelled", result
+    assert state_of(dl_page, key) == {"complete": False, "partial": True}
+    fault.reset()
+    name, key = start(dl_page, files, manifest, model=key.split("/")[0])
+    result = finish(dl_page, name)
+    assert result["ok"], result
+    assert stored_sha(dl_page, key) == files[1][FILE][1]
+    assert sent + fault.stats.bytes_sent - SIZE <= CHUNK      # the chunk cut short, no more

@@ -47,8 +47,11 @@ def test_network_down_at_half_then_resume_fetches_only_missing_chunks(dl_page, f
 
 
 def test_browser_offline_mid_download_then_resume(dl_context, dl_page, fault, files):
+    # 1 MiB chunks: requests still to be made when the browser goes offline. (Emulated offline
+    # fails new requests only; one opened just before, while the run in front of it ended,
+    # still completes.)
     fault.reset(bandwidth=2 << 20)
-    name, key = start(dl_page, fault, files, model="offline")
+    name, key = start(dl_page, fault, files, model="offline", chunk_size=1 << 20)
     wait_until(dl_page, lambda: fault.stats.bytes_sent >= SIZE // 2)
     dl_context.set_offline(True)
     try:

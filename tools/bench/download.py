@@ -163,8 +163,8 @@ async (size) => {
 """
 
 # One plain fetch written into OPFS by the same worker code a download uses (opfs-worker.js:
-# fetchOpen + one fetchRead of the whole body, then a flush), no Python, no hashing: what
-# storing alone costs next to the plain fetch that drops its bytes.
+# fetchOpen + one fetchRun of the whole body, no chunk to check, then a flush), no Python, no
+# hashing: what storing alone costs next to the plain fetch that drops its bytes.
 STORE_ALONE = """
 async (url, size) => {
   const worker = new Worker('js/opfs-worker.js');
@@ -185,7 +185,7 @@ async (url, size) => {
     const t0 = performance.now();
     await call('fetchOpen', { req: 1, url: new URL(url, location.href).href,
                               range: `bytes=0-${size - 1}` });
-    const read = await call('fetchRead', { path, req: 1, at: 0, limit: size, last: true });
+    const read = await call('fetchRun', { path, req: 1, at: 0, end: size, chunks: [] });
     await call('flush', { path });
     const ms = performance.now() - t0;
     if (read.error || read.n !== size) throw new Error(JSON.stringify(read));
