@@ -506,59 +506,41 @@ async for d in wl.chat(%r, GenerationOptions(max_tokens=%d, temperature=0.0, ext
 """
 
 
-def webllm_phase(page):
-    res = R["webllm"] = {}
+def engine_runs(page, label, setup_code, chat_code, engine, setup_timeout=300, chat_timeout=180):
+    """Set an engine up in the page, one warm-up and RUNS timed replies (the chat bench's
+    prompt), then unload it: R[label] gets the setup, the runs and their medians."""
+    res = R[label] = {}
     try:
-        setup = py(page, WL_SETUP, timeout=400)
-        res["setup"] = setup
-        say(f"webllm: {json.dumps(setup)}")
-        prompt = C["MESSAGES"]
-        res["warmup"] = py(page, WL_CHAT % (prompt, MAX_TOKENS), timeout=300)
-        say(f"webllm warm-up: {json.dumps(res['warmup'])}")
-        runs = res["runs"] = [py(page, WL_CHAT % (prompt, MAX_TOKENS), timeout=300) for _ in range(RUNS)]
+        setup = res["setup"] = py(page, setup_code, timeout=setup_timeout)
+        say(f"{label}: {json.dumps(setup)}")
+        chat = chat_code % (C["MESSAGES"], MAX_TOKENS)
+        res["warmup"] = py(page, chat, timeout=chat_timeout)
+        say(f"{label} warm-up: {json.dumps(res['warmup'])}")
+        runs = res["runs"] = [py(page, chat, timeout=chat_timeout) for _ in range(RUNS)]
         for r in runs:
-            say(f"  webllm: first delta {r['ttft_ms']:.0f} ms, {r['decode_tps'] or 0:.1f} deltas/s, {r['tokens']} deltas, {r['finish']}: {r['text'][:80]!r}")
+            say(f"  {label}: first delta {r['ttft_ms']:.0f} ms, {r['decode_tps'] or 0:.1f} deltas/s, "
+                f"{r['tokens']} deltas, {r['finish']}: {r['text'][:80]!r}")
         res["summary"] = {"load_ms": round(setup["load_ms"]), "ttft_ms": med([r["ttft_ms"] for r in runs]),
                           "decode_tps": med([r["decode_tps"] for r in runs if r["decode_tps"]]),
                           "deltas": [r["tokens"] for r in runs], "text": runs[0]["text"] if runs else None}
-        say(f"webllm SUMMARY {json.dumps(res['summary'])}")
-    except Exception as e:   # noqa: BLE001
+        say(f"{label} SUMMARY {json.dumps(res['summary'])}")
+    except Exception as e:   # noqa: BLE001 - record, go on
         res["error"] = str(e)[-1500:]
-        say(f"webllm FAILED {str(e)[-600:]}")
+        say(f"{label} FAILED {str(e)[-600:]}")
     save()
     try:
-        py(page, "await wl.unload()")
+        py(page, f"await {engine}.unload()")
     except Exception:   # noqa: BLE001
         pass
 
 
+def webllm_phase(page):
+    engine_runs(page, "webllm", WL_SETUP, WL_CHAT, "wl", setup_timeout=400, chat_timeout=300)
+
+
 def mpconv_phase(page):
     for f32 in (True, False):
-        label = "mpconv_f32" if f32 else "mpconv_f16"
-        res = R[label] = {}
-        try:
-            setup = py(page, MPC_SETUP % f32, timeout=300)
-            res["setup"] = setup
-            say(f"{label}: {json.dumps(setup)}")
-            prompt = C["MESSAGES"]
-            warm = py(page, MP_CHAT % (prompt, MAX_TOKENS), timeout=180)
-            res["warmup"] = warm
-            say(f"{label} warm-up: {json.dumps(warm)}")
-            runs = res["runs"] = [py(page, MP_CHAT % (prompt, MAX_TOKENS), timeout=180) for _ in range(RUNS)]
-            for r in runs:
-                say(f"  {label}: first delta {r['ttft_ms']:.0f} ms, {r['decode_tps'] or 0:.1f} deltas/s, {r['tokens']} deltas, {r['finish']}: {r['text'][:80]!r}")
-            res["summary"] = {"load_ms": round(setup["load_ms"]), "ttft_ms": med([r["ttft_ms"] for r in runs]),
-                              "decode_tps": med([r["decode_tps"] for r in runs if r["decode_tps"]]),
-                              "deltas": [r["tokens"] for r in runs], "text": runs[0]["text"] if runs else None}
-            say(f"{label} SUMMARY {json.dumps(res['summary'])}")
-        except Exception as e:   # noqa: BLE001
-            res["error"] = str(e)[-1500:]
-            say(f"{label} FAILED {str(e)[-600:]}")
-        save()
-        try:
-            py(page, "await mp.unload()")
-        except Exception:   # noqa: BLE001
-            pass
+        engine_runs(page, "mpconv_f32" if f32 else "mpconv_f16", MPC_SETUP % f32, MP_CHAT, "mp")
 
 
 MP_STOP = """
