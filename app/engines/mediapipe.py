@@ -182,8 +182,8 @@ class MediaPipeEngine(RuntimeEngine):
 
     def _interrupt(self):
         # A converted (.task) model's generation ignores cancelProcessing() (tasks-genai
-        # 0.10.29): there the reply ends here at once and the listener throws at the
-        # runtime's next piece, which ends its call (the next one runs normally).
+        # 0.10.29): there the reply ends here at once, the listener throws at the runtime's
+        # next piece, which ends its call, and then the runtime is opened again (_reopen).
         self._llm.cancelProcessing()
         if self._halt is not None:
             self._halt()
@@ -237,8 +237,7 @@ class MediaPipeEngine(RuntimeEngine):
 class _Pieces:
     """generateResponse's listener: passes pieces to `push` until halt(); after that it throws,
     which ends a converted model's generation at its next piece (the wasm unwinds and the
-    call rejects; the next generateResponse answers normally: measured on SwiftShader and
-    on an H100)."""
+    call rejects; measured on SwiftShader and on an H100)."""
     _make = None
 
     def __init__(self, push):
