@@ -22,7 +22,8 @@ from app.engines.base import EngineError, EngineInfo, GenerationOptions
 from app.engines.jsmodules import TASKS_GENAI_DIR, import_module, site_url
 from app.engines.messages import options_or_default
 from app.engines.prompts import prompt_for
-from app.engines.runtime import UNLOAD_WAIT, RuntimeEngine, model_files, read_stored
+from app.engines.runtime import (UNLOAD_WAIT, RuntimeEngine, model_files, no_progress,
+                                 read_stored)
 from app.storage.base import StoreError
 
 DEFAULT_CONTEXT = 1024      # MediaPipe's maxTokens: prompt + reply
@@ -198,7 +199,7 @@ class MediaPipeEngine(RuntimeEngine):
             pass                        # the listener's "Stopped"
         self._close()
         try:
-            self._info = await self._start(*self._source, _quiet)
+            self._info = await self._start(*self._source, no_progress)
         except (EngineError, JsException) as exc:
             self._info = EngineInfo(self.name)
             self._lost = f"{self.label} could not open the model again after Stop: {_first_line(exc)}"
@@ -260,10 +261,6 @@ class _Pieces:
 
     def destroy(self):
         self._push.destroy()
-
-
-def _quiet(_fraction, _text):
-    pass
 
 
 def _seen(future):

@@ -50,7 +50,7 @@ async def read_stored(store, model, file, stream=False):
         raise EngineError(f"The model is not available in {store.label or store.kind}: {exc}") from exc
 
 
-def _no_progress(_fraction, _text):
+def no_progress(_fraction, _text):
     pass
 
 
@@ -66,7 +66,7 @@ class RuntimeEngine(Engine):
         self.last_reply = None      # ReplyStats of the last finished reply
 
     async def load(self, model, store=None, on_progress=None):
-        report = on_progress or _no_progress
+        report = on_progress or no_progress
         if self.loaded:
             await self.unload()
         self._info = await self._start(model, store, report)

@@ -403,19 +403,24 @@ await mp.load(tiny, mp_store)
 js.performance.now() - _t
 """
 
-MP_CHAT = """
+def engine_chat(engine, options="", keep=120):
+    """Python for the page: one timed reply of `engine` (a name there) to %r messages, %d tokens."""
+    return """
 start = js.performance.now()
 first = last = None
 n, text = 0, []
-async for d in mp.chat(%r, GenerationOptions(max_tokens=%d)):
+async for d in ENGINE.chat(%r, GenerationOptions(max_tokens=%dOPTIONS)):
     last = js.performance.now()
     if first is None:
         first = last
     n += 1
     text.append(d)
 {"ttft_ms": first - start, "decode_tps": (n - 1) * 1000 / (last - first) if n > 1 else None,
- "tokens": n, "finish": mp.last_reply.finish, "text": "".join(text)[:120]}
-"""
+ "tokens": n, "finish": ENGINE.last_reply.finish, "text": "".join(text)[:KEEP]}
+""".replace("ENGINE", engine).replace("OPTIONS", options).replace("KEEP", str(keep))
+
+
+MP_CHAT = engine_chat("mp")
 
 
 def mediapipe_phase(page):
@@ -491,19 +496,7 @@ await wl.load(wl_model.as_dict(), wl_store, lambda f, t: None)
 wl_load_ms = js.performance.now() - _t
 {"download_ms": wl_dl_ms, "load_ms": wl_load_ms, "runs_on": wl.info().runs_on}
 """
-WL_CHAT = """
-start = js.performance.now()
-first = last = None
-n, text = 0, []
-async for d in wl.chat(%r, GenerationOptions(max_tokens=%d, temperature=0.0, extra={"cache_prompt": False})):
-    last = js.performance.now()
-    if first is None:
-        first = last
-    n += 1
-    text.append(d)
-{"ttft_ms": first - start, "decode_tps": (n - 1) * 1000 / (last - first) if n > 1 else None,
- "tokens": n, "finish": wl.last_reply.finish, "text": "".join(text)[:160]}
-"""
+WL_CHAT = engine_chat("wl", ', temperature=0.0, extra={"cache_prompt": False}', 160)
 
 
 def engine_runs(page, label, setup_code, chat_code, engine, setup_timeout=300, chat_timeout=180):
