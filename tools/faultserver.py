@@ -25,6 +25,7 @@ PACE_BLOCK = 16 << 10   # pieces while a body fault acts (pacing and cut points 
 LINK_BLOCK = 64 << 10   # pieces under a shared link cap alone (fewer sleeps at 1 Gbit/s)
 LINK_BURST = 0.05       # seconds of link time a late writer may catch up (a link buffer)
 MANIFEST_SUFFIX = ".chunks.json"
+STALL_HOLD = 120        # seconds a stalled response holds its connection at most
 
 
 @dataclass
@@ -44,10 +45,13 @@ class Faults:
     corrupt_at: int | None = None       # flip this byte of the file in the bodies that carry it
     corrupt_times: int = 1              # ... in this many responses (then it is served right)
     stale_manifest: bytes | None = None  # serve these bytes for every *.chunks.json instead
+    stall_after: int | None = None      # once this many body bytes went out, that response
+                                        # sends nothing more and keeps its connection (once)
 
     def act_on_body(self):
         return (self.drop_after is not None or self.change_after is not None
-                or self.down_after is not None or bool(self.bandwidth)
+                or self.down_after is not None or self.stall_after is not None
+                or bool(self.bandwidth)
                 or bool(self.link_bandwidth))
 
 
@@ -71,9 +75,14 @@ class FaultState:
         self.connections = set()
         self.count = 0
         self.link_free = 0.0             # when the shared link can take its next piece
+        self.released = threading.Event()  # set by reset(): stalled responses give up
+        self.stalled = 0                 # responses that stalled
 
     def reset(self, **faults):
         with self.lock:
+            self.released.set()
+            self.released = threading.Event()
+            self.stalled = 0
             self.faults = Faults(**faults)
             self.stats = Stats()
             self.count = 0
@@ -256,6 +265,12 @@ class FaultHandler(SiteHandler):
                 cut = max(0, f.down_after - st.stats.bytes_sent)
                 f.down_after = None
                 f.down = True
+            stall = None
+            if f.stall_after is not None and st.stats.bytes_sent + len(piece) >= f.stall_after:
+                cut = max(0, f.stall_after - st.stats.bytes_sent)
+                f.stall_after = None
+                stall = st.released
+                st.stalled += 1
             if f.change_after is not None and st.stats.bytes_sent >= f.change_after:
                 f.change_after = None
                 self._replace_file(f.change_to)
@@ -273,6 +288,10 @@ class FaultHandler(SiteHandler):
             if self._counted:
                 st.stats.bytes_sent += len(piece)
         self._sent_here += len(piece)
+        if stall is not None:
+            # Silent, connection kept: what a hung server or a dead NAT mapping looks like.
+            stall.wait(STALL_HOLD)
+            raise ConnectionResetError("stalled response given up")
         if cut is not None:
             if st.faults.down:
                 st.go_down()

@@ -593,7 +593,7 @@ class FileDownload:
             conn.close(self.session)
             await self.open_range(lane, conn, at)
         try:
-            await lane.read(self.session, conn, cursor, start, length, self.key)
+            await lane.read(self.session, conn, cursor, start, length, self.owner.retry.stall)
             conn.next = start + cursor.pos
             if cursor.overflow:
                 cursor.overflow = False
@@ -667,7 +667,7 @@ class FileDownload:
         pos, fill = 0, 0
         try:
             while True:
-                result = await reader.read()
+                result = await _read_or_stall(reader, self.owner.retry.stall)
                 if result.done:
                     break
                 value = result.value
@@ -768,9 +768,10 @@ class BufferLane:
     async def open(self, session, url, span):
         return await session.fetch(url, span=span)
 
-    async def read(self, session, conn, cursor, start, length, key):
+    async def read(self, session, conn, cursor, start, length, stall):
         try:
-            await self.reader.readInto(conn.response.body, cursor, length, self._on_bytes)
+            await self.reader.readInto(conn.response.body, cursor, length, self._on_bytes,
+                                       stall * 1000)
         except JsException as exc:
             raise session.translate(exc) from None
 
@@ -892,7 +893,8 @@ class WorkerLane:
                     chunks = [(s, e, manifest.expected(s, e) if manifest else None)
                               for s, e in run if e > pos]
                     at, got = pos, 0
-                    answer, last = self.sink.run(conn.request.req, pos, end, chunks, on_progress)
+                    answer, last = self.sink.run(conn.request.req, pos, end, chunks, on_progress,
+                                                 fd.owner.retry.stall)
                     pending.append(last)
                     try:
                         result = await answer
@@ -997,6 +999,18 @@ class _NamedError(Exception):
     def __init__(self, name, message):
         super().__init__(f"{name}: {message}")
         self.name, self.message = name, message
+
+
+async def _read_or_stall(reader, stall):
+    """One read of a body reader; a body that sends nothing for `stall` seconds is cancelled
+    (-> _Retry). Not `wait_for`: see Session.sleep."""
+    read = asyncio.ensure_future(reader.read())
+    finished, _ = await asyncio.wait([read], timeout=stall)
+    if not finished:
+        reader.cancel()
+        read.cancel()
+        raise _Retry(f"no bytes for {stall:g} s")
+    return read.result()
 
 
 def _inside(done, start, end):

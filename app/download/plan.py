@@ -134,10 +134,13 @@ def parse_length(value):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded exponential backoff per chunk: attempts 1..retries wait base*2^(n-1), capped."""
+    """Bounded exponential backoff per chunk: attempts 1..retries wait base*2^(n-1), capped.
+    `stall`: seconds a response body may send nothing before it is given up and the rest
+    asked for again (a server or proxy that stops without closing the connection)."""
     retries: int = 5
     base_delay: float = 0.5
     max_delay: float = 8.0
+    stall: float = 30.0
 
     def delay(self, attempt):
         """Seconds to wait before retry number `attempt` (1-based); None when out of retries."""

@@ -128,14 +128,16 @@ class FileSink:
         """-> {status, etag, lastModified, contentRange, contentLength} of a ranged GET."""
         return await self.worker.call("fetchOpen", req=req, url=url, range=range_header)
 
-    def run(self, req, at, end, chunks, on_progress):
-        """The body of `req` into the file from `at` to `end`, a run of chunks in one call.
+    def run(self, req, at, end, chunks, on_progress, stall=0):
+        """The body of `req` into the file from `at` to `end`, a run of chunks in one call
+        (a body that sends nothing for `stall` seconds is given up: error TimeoutError).
         `chunks`: [(start, end, hex or None)] ending in (at, end], each hashed in the worker
         once stored; `on_progress({n, chunks: [[start, end, ok]], last?, error?})` gets the
         bytes and verdicts as they come. -> (answer, last): futures of {n, overflow, error?},
         ready once the body is done, and of the last progress, after every verdict."""
         return self.worker.call_until_last("fetchRun", on_progress, path=self.path, req=req,
-                                           at=at, end=end, chunks=[list(c) for c in chunks])
+                                           at=at, end=end, chunks=[list(c) for c in chunks],
+                                           stallMs=int(stall * 1000))
 
     def abort(self, req):
         self._post("fetchAbort", req=req)

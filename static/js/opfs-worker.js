@@ -98,9 +98,10 @@ const ops = {
   // the hashes): `n` bytes were written even when the read failed, so the caller continues
   // from there. The verdicts still coming follow, the last progress with `last: true`
   // (and `error` if a check could not be made).
-  async fetchRun({ path, req, at, end, chunks }, progress) {
+  async fetchRun({ path, req, at, end, chunks, stallMs }, progress) {
     const entry = requests.get(req);
     if (!entry?.response) throw new DOMException("no such request", "AbortError");
+    const guard = stallGuard(stallMs, entry.controller);
     const handle = await open(path);
     const hash = hashes.get(path.join("/"));     // a file without a manifest: hashed in order
     const limit = end - at, checks = [], verdicts = [];
@@ -127,6 +128,7 @@ const ops = {
       const reader = entry.reader;
       while (n < limit) {
         const { done, value } = await reader.read(new Uint8Array(live, 0, Math.min(SCRATCH, limit - n)));
+        guard.fed();
         if (value) live = value.buffer;   // the read moved it: keep the live one
         if (done) break;
         try {
@@ -147,8 +149,10 @@ const ops = {
         if (!done) { overflow = true; await reader.cancel(); }
       }
     } catch (err) {
-      error = { where: "network", name: err?.name ?? "Error", message: String(err?.message ?? err) };
+      error = guard.stalled ? { where: "network", name: "TimeoutError", message: guard.stalled }
+        : { where: "network", name: err?.name ?? "Error", message: String(err?.message ?? err) };
     } finally {
+      guard.stop();
       if (live.byteLength === SCRATCH) scratchPool.push(live);
     }
     report();
@@ -194,6 +198,25 @@ const ops = {
     hashes.get(path.join("/"))?.stop();
   },
 };
+
+// A body that sends nothing for `ms` (a server or proxy that stops without closing) is
+// aborted, so the caller retries from the last byte stored instead of waiting forever.
+// Checked once a second against the time of the last read: no timer per read.
+function stallGuard(ms, controller) {
+  let last = performance.now();
+  const guard = {
+    stalled: null,
+    fed() { last = performance.now(); },
+    stop() { clearInterval(timer); },
+  };
+  const timer = ms > 0 ? setInterval(() => {
+    if (performance.now() - last < ms) return;
+    guard.stalled = `no bytes for ${Math.round(ms / 1000)} s`;
+    clearInterval(timer);
+    controller.abort();
+  }, Math.min(1000, ms)) : null;
+  return guard;
+}
 
 function writeAll(handle, part, pos) {
   let done = 0;

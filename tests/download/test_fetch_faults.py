@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from app.download.plan import RetryPolicy
 from tests.download.conftest import run_py, MiB, SIZE
 
 pytestmark = pytest.mark.browser
@@ -175,6 +176,28 @@ def test_a_failed_download_aborts_every_request_still_open(dl_page, fault, files
     assert fault.stats.active == 0
     full = [b for b in fault.stats.bodies if b[2] == b[1]]
     assert len(full) <= 1, fault.stats.bodies           # only the first chunk, read before the failure
+
+
+@pytest.mark.parametrize("store, faults", [
+    pytest.param(STORE, {}, id="opfs-worker-runs"),
+    pytest.param("get_store('cache')", {}, id="cache-chunk-buffers"),
+    pytest.param(STORE, {"ignore_range": True}, id="range-ignored-whole-body"),
+])
+def test_a_body_that_stalls_is_given_up_and_asked_for_again(dl_page, fault, files, store, faults):
+    # The server stops sending mid-body and keeps the connection (for 120 s): the download
+    # must notice the silence (stall=1 s here, 30 s by default) and ask again for the rest.
+    fault.reset(stall_after=7 * MiB, **faults)
+    began = time.monotonic()
+    name, key = start(dl_page, fault, files, store=store,
+                      retry=RetryPolicy(retries=3, base_delay=0.05, max_delay=0.2, stall=1.0))
+    result = finish(dl_page, name)
+    assert result["ok"], result
+    assert fault.stalled == 1
+    assert time.monotonic() - began < 60      # not the server's 120 s: it was given up
+    assert stored_sha(dl_page, key, store) == files[1]["f20.bin"][1]
+    assert state_of(dl_page, key, store) == {"complete": True, "partial": False}
+    limit = 2 * SIZE if faults else SIZE + PARALLEL * CHUNK
+    assert fault.stats.bytes_sent <= limit
 
 
 def test_backoff_pause_survives_a_clock_that_moves_between_two_reads(dl_page):
