@@ -107,6 +107,10 @@ class Partial(ABC):
         """A JS ReadableStream over the bytes written so far, in order, from byte 0 up to the
         first byte not yet written (for verification: after the last write it is the file)."""
 
+    async def sync(self):
+        """Optional: push the bytes written so far to disk now, the part of `commit` that
+        takes time, so that a caller can overlap it with other work (the last hashing)."""
+
     @abstractmethod
     async def commit(self, meta=None):
         """Make the entry complete and visible; `meta` is kept with it (sha256, etag, ...)."""

@@ -219,6 +219,9 @@ class FilePartial(OpfsPartial):
         await self.store.worker.flush(self.path)   # the bytes are durable before the record
         await super()._save_done()
 
+    async def sync(self):
+        await self.store.worker.flush(self.path)
+
     async def _data_handle(self):
         await self.store.worker.close(self.path)   # getFile() and move() need the lock free
         return await (await _dir(PARTIAL)).getFileHandle(self.name + ".data", _create())

@@ -42,7 +42,14 @@ def chunk_gets(fault, k):
             if r[0] == "GET" and FILE in r[1] and r[2] and r[2].startswith(f"bytes={k * CHUNK}-")]
 
 
+def digest_helper(page, drop=False):
+    """Where the OPFS worker's chunk digests ran: {helper, there, here} (opfs-worker.js)."""
+    return run_py(page, "store = get_store('opfs'); await store.mode(); "
+                        f"(await store.worker.call('digestHelper', drop={drop})).to_py()")
+
+
 def test_clean_download_checks_chunks_and_commits_without_a_whole_file_hash(dl_page, fault, files, manifest):
+    before = digest_helper(dl_page)
     name, key = start(dl_page, files, manifest)
     result = finish(dl_page, name)
     assert result["ok"], result
@@ -51,6 +58,9 @@ def test_clean_download_checks_chunks_and_commits_without_a_whole_file_hash(dl_p
     assert fault.stats.bytes_sent == SIZE
     manifests = [r for r in fault.stats.requests if r[1].endswith(".chunks.json")]
     assert len(manifests) == 1
+    after = digest_helper(dl_page)          # hashed beside the worker that reads the bodies
+    assert after["helper"] == "running" and after["here"] == before["here"], after
+    assert after["there"] - before["there"] == SIZE // CHUNK
 
 
 @pytest.mark.parametrize("kind", ["opfs", "cache", "idb"])
@@ -196,3 +206,19 @@ def test_cancel_during_a_run_stops_it_and_keeps_its_checked_chunks(dl_page, faul
     assert result["ok"], result
     assert stored_sha(dl_page, key) == files[1][FILE][1]
     assert sent + fault.stats.bytes_sent - SIZE <= CHUNK      # the chunk cut short, no more
+
+
+def test_chunks_are_still_checked_when_the_digest_helper_is_gone(dl_page, fault, files, manifest):
+    """The nested digest worker failed (or stopped answering): the OPFS worker hashes the
+    chunks itself, a corrupt one is still caught. Last in this module: the helper stays gone."""
+    digest_helper(dl_page, drop=True)
+    before = digest_helper(dl_page)
+    fault.corrupt_chunk(3, 777, CHUNK)
+    name, key = start(dl_page, files, manifest)
+    result = finish(dl_page, name)
+    assert result["ok"], result
+    assert stored_sha(dl_page, key) == files[1][FILE][1]
+    assert fault.stats.bytes_sent == SIZE + CHUNK
+    after = digest_helper(dl_page)
+    assert after["helper"] == "dropped" and after["there"] == before["there"]
+    assert after["here"] - before["here"] == SIZE // CHUNK + 1

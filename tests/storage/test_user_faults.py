@@ -111,6 +111,10 @@ def test_browser_killed_mid_copy_then_relaunched(user, site_fault):
     assert status.startswith("Model:"), status
     assert site_fault.stats.bytes_sent < MODEL_SIZE - 10 * MiB     # resumed, not restarted
     assert check_intact(page)["complete"]
+    # In this page (service-worker-controlled, cross-origin-isolated) the chunks were hashed
+    # by the nested digest worker, not on the thread that reads the bodies.
+    helper = run_py(page, "(await get_store('opfs').worker.call('digestHelper')).to_py()")
+    assert helper["helper"] == "running" and helper["there"] > 0 and helper["here"] == 0, helper
 
 
 def test_browser_killed_mid_download_then_relaunched(user, site_fault):
