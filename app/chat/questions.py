@@ -26,6 +26,11 @@ _ASKING = (r"^(?:what|which|where|how|should|tell me|suggest|give me|help me|any
            r"pick|choose|recommend|is there|do i|can you|whats)\b")
 _ABOUT = (r"\b(?:about|to do with|related to|regarding|concerning|involving|that mentions|"
           r"mentioning|with the word)\s+(?:my\s+|the\s+|a\s+|an\s+|some\s+)*(?P<x>.+)$")
+# Asking for words rather than facts ("give me one tip to get my errands done faster", "a pep
+# talk for today"): the model answers, with the list's facts in its prompt. A list or a count
+# would answer a question nobody asked.
+_WANTS_WORDS = (r"\b(?:pep talk|tips?|advice|advise|motivat\w*|encourag\w*|inspir\w*|cheer me|"
+                r"poem|haiku|limerick|joke|story|song)\b")
 _ABOUT_ASK = (r"^(?:which|what|is there|are there|do i have|have i got|any|anything|find|show|"
               r"the one|the task|the thing|whats the one|got anything|search)\b")
 
@@ -46,6 +51,8 @@ def question_topic(text):
         return Ask("overdue")
     if re.search(_PRIORITY, t) and re.match(_ASKING, t) and not re.search(r"\bhow many\b|\bdue\b", t):
         return Ask("next" if re.search(r"\bnext\b|\bnow\b", t) else "priority")
+    if re.search(_WANTS_WORDS, t):
+        return None
     if re.search(r"\bdue (?:today|tonight)\b", t) or (
             re.search(r"\b(?:today|tonight)\b", t) and re.search(r"\b(?:do|due|have|need|list|got|on)\b", t)):
         return Ask("due_today")

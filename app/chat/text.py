@@ -32,7 +32,8 @@ _POLITE = (r"^(?:(?:hey|hi|hello|ok|okay|oh|ah|so|now|and|please|pls|kindly|assi
            r"hmm+|hm+|mm+|well|alright|right)\b[,!.]?\s*)*"
            r"(?:(?:can|could|would|will) you(?: please)?\s+)?(?:please\s+)?"
            r"(?:i want you to\s+|i want to\s+|i would like to\s+|i'd like to\s+|let's\s+)?")
-_TRAILER = (r"(?:\s*,?\s*(?:please|thanks|thank you|thanks a lot|thx|ok|okay|for me|"
+# \b on both sides: "read a book" keeps its "ok", "buy a rulebook" its "ok".
+_TRAILER = (r"(?:\s*,?\s*\b(?:please|thanks|thank you|thanks a lot|thx|ok|okay|for me|"
             r"if you can|if you could)\b)*[\s.!?…]*$")
 
 

@@ -16,7 +16,7 @@ from app.compat import create_proxy, js, to_js_object
 from app.download.catalog import CatalogError, load_catalog
 from app.download.progress import CANCELLED, DONE, FAILED, describe, human_bytes
 from app.engines.active import ENGINE_CLASSES     # engine names only: no runtime is imported
-from app.models_state import DEFAULT, DOWNLOADS, STORED, models
+from app.models_state import DEFAULT, DOWNLOADS, ENGINE, LOADED, STORED, models
 from app.ui.dom import append, clear, h
 from app.ui.shell import feature_area
 
@@ -93,6 +93,8 @@ class ModelRow:
             local = not transfer.remote and self.panel.running(store, self.model) is not None
             text = describe(progress) + (" (in another tab)" if transfer.remote else "")
             self.show(text, *([self.cancel_button] if local else []))
+        elif status == "stored" and self.in_use(store):
+            self.show(f"In use: the assistant answers with {self.model.name}.")
         elif status == "stored":
             if progress is not None and progress.state == DONE:
                 self.show(f"Downloaded to {store.label} and verified "
@@ -123,6 +125,13 @@ class ModelRow:
                       self.resume_button)
         else:
             self.show(f"Not downloaded to {store.label}.", self.download_button)
+
+    def in_use(self, store):
+        """Whether the shared engine holds this model, loaded from `store` (by this row's Use,
+        the chat's "Load the built-in model", or at boot)."""
+        e = models.engine
+        return (e.status == LOADED and e.model is not None and e.store == store.kind
+                and e.model.get("id") == self.model.id)
 
     def start(self):
         from app.download.manager import Download
@@ -210,7 +219,7 @@ class DownloadsPanel:
         self.note.remove()
         self.rows = [ModelRow(self, m) for m in catalog.models]
         append(self.list, [row.element for row in self.rows])
-        self._unsubscribe = [models.subscribe(lambda _t: self.refresh(), STORED, DOWNLOADS),
+        self._unsubscribe = [models.subscribe(lambda _t: self.refresh(), STORED, DOWNLOADS, ENGINE),
                              models.subscribe(lambda _t: self.follow_default(), DEFAULT)]
         self.refresh()
         built = [m for m in catalog.models if m.extra.get("build")]

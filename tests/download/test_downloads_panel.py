@@ -55,6 +55,7 @@ def test_download_cancel_resume_and_stored_after_reload(dl_context, fault, files
         resume.click()
         wait_until(page, lambda: "verified" in status.inner_text())
         assert "Downloaded to IndexedDB and verified" in status.inner_text()
+        assert not bar.is_visible()           # a bar only while it downloads
         # A stored model can be chosen for the assistant; this one is random bytes, so the
         # engine refuses it and the row says so, offering to try again.
         row.get_by_role("button", name=f"Use {NAME}").click()

@@ -57,6 +57,12 @@ class Panels:
         expect(self.stored).to_contain_text(SIZE, timeout=UPDATE_MS)
         expect(self.download).to_contain_text("OPFS and verified", timeout=UPDATE_MS)
 
+    def expect_in_use(self):
+        """Stored, and loaded in this tab's engine: the downloads row says so, no "Use"."""
+        expect(self.stored).to_contain_text(SIZE, timeout=UPDATE_MS)
+        expect(self.download).to_have_text(f"In use: the assistant answers with {MODEL}.",
+                                           timeout=UPDATE_MS)
+
     def expect_not_stored(self):
         expect(self.opfs).to_contain_text("No models stored here.", timeout=UPDATE_MS)
         expect(self.stored).to_have_count(0)
@@ -81,7 +87,7 @@ def test_after_loading_the_built_in_model_every_panel_agrees_through_delete_and_
 
     page.get_by_role("button", name="Load the built-in model").click()
     ui.expect_loaded()
-    ui.expect_stored()
+    ui.expect_in_use()
     expect(ui.stored).to_contain_text("loaded in the engine")
     expect(ui.engine_source).to_have_text("OPFS")
 
@@ -117,7 +123,8 @@ def test_a_copy_and_a_delete_in_another_tab_show_here_without_a_reload(tabs):
     there.expect_nothing_loaded()
     first.get_by_role("button", name="Load the built-in model").click()
     here.expect_loaded()
-    there.expect_stored()
+    here.expect_in_use()
+    there.expect_stored()             # stored, but not in that tab's engine: "Use" is offered
     here.delete.click()
     there.expect_not_stored()
 
