@@ -31,6 +31,7 @@ _ABOUT = (r"\b(?:about|to do with|related to|regarding|concerning|involving|that
 # would answer a question nobody asked.
 _WANTS_WORDS = (r"\b(?:pep talk|tips?|advice|advise|motivat\w*|encourag\w*|inspir\w*|cheer me|"
                 r"poem|haiku|limerick|joke|story|song)\b")
+_WHERE = r"\s+(?:on|in)\s+(?:there|here|it|(?:my|the)\s+(?:to-?\s?do\s+)?list)$"   # "...on there?"
 _ABOUT_ASK = (r"^(?:which|what|is there|are there|do i have|have i got|any|anything|find|show|"
               r"the one|the task|the thing|whats the one|got anything|search)\b")
 
@@ -46,7 +47,7 @@ def question_topic(text):
     if about and re.match(_ABOUT_ASK, t) and not re.match(r"what about\b", t) \
             and not re.search(r"\b(?:due|overdue|done)\b", t) \
             and not re.fullmatch(r"(?:it|that|this|them|those|after that|then|next)", about["x"].strip(" ?.!")):
-        return Ask("about", about["x"].strip(" ?.!"))
+        return Ask("about", re.sub(_WHERE, "", about["x"].strip(" ?.!")))
     if re.search(r"\b(?:overdue|past due|late|behind|missed|slipped)\b", t):
         return Ask("overdue")
     if re.search(_PRIORITY, t) and re.match(_ASKING, t) and not re.search(r"\bhow many\b|\bdue\b", t):

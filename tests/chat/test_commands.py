@@ -71,6 +71,8 @@ def test_commands(text, expected):
     ("Which to-dos are completed?", "list_done"),
     ("Which task is due next month?", ("upcoming", "next_month")),
     ("What's coming up?", "upcoming"),
+    ("anything about books on there?", ("about", "books")),
+    ("is there anything about the car on my list?", ("about", "car")),
 ])
 def test_questions(text, topic):
     assert parse(text, TODAY) == (Ask(*topic) if isinstance(topic, tuple) else Ask(topic))
