@@ -62,6 +62,8 @@ class EnginePanel:
             self.status.textContent = "No model loaded."
         self.error.textContent = f"Could not load the model: {e.error}" if e.error else ""
         self.button.disabled = e.status == LOADING
+        # Offered while something else (or nothing) is loaded: loading it again does nothing.
+        self.button.hidden = e.status == LOADED and bool((e.model or {}).get("embedded"))
         self.unload_button.hidden = e.status != LOADED
 
     def _source(self, e):

@@ -20,8 +20,10 @@ def test_panel_loads_the_embedded_model_and_shows_backend_and_threads(embedded_p
     runs_on = section.locator("dt:text-is('Runs on') + dd").inner_text()
     assert "without shader-f16" in runs_on and f"{threads} threads" in runs_on  # and why
     assert section.get_by_role("progressbar").count() == 0   # hidden again when done
+    assert section.get_by_role("button", name="Load embedded model").count() == 0   # it is loaded
     run_py(page, "from app.engines.active import active; await active.unload()")
     assert "Backend" not in section.inner_text()
+    assert section.get_by_role("button", name="Load embedded model").is_visible()
 
 
 def test_panel_shows_a_load_failure_and_stays_usable(embedded_page):
