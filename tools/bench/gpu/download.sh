@@ -9,6 +9,10 @@ python3 tools/bench/gpu/unpack.py || exit 4
 [ -d $W/site ] && [ -x $W/chromium/chromium-headless-shell ] || { echo "parts missing"; exit 5; }
 LDP=$W/libs/main
 if LD_LIBRARY_PATH=$LDP ldd $W/chromium/chromium-headless-shell | grep -q "not found"; then LDP=$LDP:$W/libs/fallback; fi
+# Chromium aborts on its first text without a fontconfig file (appbench.py writes the same)
+printf '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>%s</dir><cachedir>%s</cachedir></fontconfig>' \
+  $W/fonts $W/fontcache > $W/fonts/fonts.conf
+export FONTCONFIG_FILE=$W/fonts/fonts.conf
 echo "cores: $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
 CHROMIUM=$W/chromium/chromium-headless-shell LD_LIBRARY_PATH=$LDP \
   BENCH_DOWNLOAD_MEMORY=${MEMORY:-0} timeout 560 python3 -c "
