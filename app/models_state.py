@@ -206,6 +206,12 @@ class ModelsState:
             return set()
         return {(e.store, k) for k in model_keys(e.model)}
 
+    def loaded_from(self):
+        """(model id, store kind) of the loaded model, or None (what the downloads rows mark
+        "In use"; it changes on a load or unload, not on a loading progress tick)."""
+        e = self.engine
+        return (_model_id(e.model), e.store) if e.status == LOADED and e.model else None
+
     def loaded_still_stored(self):
         """Whether the loaded model is still in the store it was loaded from (it stays
         loaded in memory when deleted there)."""

@@ -16,7 +16,7 @@ from app.compat import create_proxy, js, to_js_object
 from app.download.catalog import CatalogError, load_catalog
 from app.download.progress import CANCELLED, DONE, FAILED, describe, human_bytes
 from app.engines.active import ENGINE_CLASSES     # engine names only: no runtime is imported
-from app.models_state import DEFAULT, DOWNLOADS, ENGINE, LOADED, STORED, models
+from app.models_state import DEFAULT, DOWNLOADS, ENGINE, STORED, models
 from app.ui.dom import append, clear, h
 from app.ui.shell import feature_area
 
@@ -93,7 +93,7 @@ class ModelRow:
             local = not transfer.remote and self.panel.running(store, self.model) is not None
             text = describe(progress) + (" (in another tab)" if transfer.remote else "")
             self.show(text, *([self.cancel_button] if local else []))
-        elif status == "stored" and self.in_use(store):
+        elif status == "stored" and models.loaded_from() == (self.model.id, store.kind):
             self.show(f"In use: the assistant answers with {self.model.name}.")
         elif status == "stored":
             if progress is not None and progress.state == DONE:
@@ -126,13 +126,6 @@ class ModelRow:
         else:
             self.show(f"Not downloaded to {store.label}.", self.download_button)
 
-    def in_use(self, store):
-        """Whether the shared engine holds this model, loaded from `store` (by this row's Use,
-        the chat's "Load the built-in model", or at boot)."""
-        e = models.engine
-        return (e.status == LOADED and e.model is not None and e.store == store.kind
-                and e.model.get("id") == self.model.id)
-
     def start(self):
         from app.download.manager import Download
         store = self.panel.store()
@@ -155,6 +148,7 @@ class DownloadsPanel:
         self.list = h("ul", class_="download-list", aria_label="Downloadable models")
         self.note = h("p", "Loading the model catalog…", class_="placeholder")
         self._served = {}       # model id -> whether this server has its files (built ones)
+        self._loaded_from = None    # models.loaded_from() when the rows were last drawn for it
 
     def on(self, element, event, handler):
         proxy = create_proxy(handler)
@@ -219,12 +213,19 @@ class DownloadsPanel:
         self.note.remove()
         self.rows = [ModelRow(self, m) for m in catalog.models]
         append(self.list, [row.element for row in self.rows])
-        self._unsubscribe = [models.subscribe(lambda _t: self.refresh(), STORED, DOWNLOADS, ENGINE),
+        self._unsubscribe = [models.subscribe(lambda _t: self.refresh(), STORED, DOWNLOADS),
+                             models.subscribe(lambda _t: self.follow_engine(), ENGINE),
                              models.subscribe(lambda _t: self.follow_default(), DEFAULT)]
         self.refresh()
         built = [m for m in catalog.models if m.extra.get("build")]
         if built:
             self.spawn(self.ask_served(built))
+
+    def follow_engine(self):
+        """A model loaded or unloaded (here, from the chat, at boot): redraw the rows' "In use".
+        Loading progress ticks change nothing here and redraw nothing."""
+        if models.loaded_from() != self._loaded_from:
+            self.refresh()
 
     def follow_default(self):
         """The default store changed (here or in the storage panel): show that one."""
@@ -234,6 +235,7 @@ class DownloadsPanel:
 
     def refresh(self):
         store = self.store()
+        self._loaded_from = models.loaded_from()
         for row in self.rows:
             row.render(store)
 
